@@ -1,0 +1,1 @@
+"""The `creditledger` command line."""

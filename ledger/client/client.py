@@ -1,0 +1,136 @@
+"""LedgerClient: submits records and verifies every answer against checkpoints it trusts.
+
+The client pins the node's public key. It keeps the last verified checkpoint and accepts a newer one
+only with a valid consistency proof from it, as immudb's clients do. Any proof or signature that does
+not verify raises VerificationError; nothing unverified is returned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+import grpc
+
+from ledger.chain import Checkpoint, CheckpointError, verify_checkpoint_signature
+from ledger.merkle import ProofError, leaf_hash, verify_consistency, verify_inclusion
+from ledger.records.leaf import LeafFormatError, decode_leaf
+from ledger.records.signing import key_id
+from ledger.service.convert import checkpoint_from_pb
+from ledger.v1 import ledger_pb2, ledger_pb2_grpc, records_pb2
+from ledger.verify import verify_one
+
+
+class VerificationError(Exception):
+    """An answer from the node failed verification. Never ignore it."""
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedEntry:
+    leaf_index: int
+    record_id: bytes
+    payload: bytes | None  # None when erased; otherwise its SHA-256 equals record_id
+    public_key: bytes
+    checkpoint: Checkpoint
+
+
+class LedgerClient:
+    def __init__(self, channel: grpc.Channel, node_public_key: bytes, trusted: Checkpoint | None = None) -> None:
+        self.channel = channel
+        self.node_public_key = node_public_key
+        self.submission = ledger_pb2_grpc.SubmissionStub(channel)
+        self.log = ledger_pb2_grpc.LogStub(channel)
+        self.query = ledger_pb2_grpc.QueryStub(channel)
+        self._trusted = trusted
+        self._lock = threading.Lock()
+
+    @property
+    def trusted(self) -> Checkpoint | None:
+        """The newest checkpoint this client has verified."""
+        return self._trusted
+
+    # -- submit ---------------------------------------------------------------------------------
+
+    def submit(self, records: Sequence[records_pb2.SignedRecord], timeout: float = 60) -> list[ledger_pb2.SubmitResult]:
+        resp = self.submission.SubmitRecords(ledger_pb2.SubmitRecordsRequest(records=records), timeout=timeout)
+        return list(resp.results)
+
+    def stream(
+        self, batches: Iterable[Sequence[records_pb2.SignedRecord]], timeout: float | None = None
+    ) -> Iterator[ledger_pb2.StreamSubmitResponse]:
+        """Stream batches; yields one response per batch, in order."""
+        reqs = (ledger_pb2.StreamSubmitRequest(batch_id=i, records=b) for i, b in enumerate(batches))
+        return iter(self.submission.StreamRecords(reqs, timeout=timeout))
+
+    # -- verified reads -------------------------------------------------------------------------
+
+    def checkpoint(self) -> Checkpoint:
+        """Fetch the latest checkpoint, verify it and its consistency with the trusted one."""
+        return self.accept_checkpoint(checkpoint_from_pb(self.log.GetCheckpoint(ledger_pb2.GetCheckpointRequest())))
+
+    def accept_checkpoint(self, cp: Checkpoint) -> Checkpoint:
+        """Verify ``cp``'s signature and that it extends the trusted checkpoint; then trust it."""
+        try:
+            verify_checkpoint_signature(cp, self.node_public_key)
+        except CheckpointError as exc:
+            raise VerificationError(str(exc)) from None
+        with self._lock:
+            old = self._trusted
+        if old is not None and cp.tree_size < old.tree_size:
+            return self._check_older(cp, old)
+        if old is not None and old.tree_size > 0 and cp.tree_size > old.tree_size:
+            resp = self.log.GetConsistencyProof(
+                ledger_pb2.GetConsistencyProofRequest(first_size=old.tree_size, second_size=cp.tree_size)
+            )
+            try:
+                verify_consistency(old.tree_size, cp.tree_size, list(resp.proof), old.root_hash, cp.root_hash)
+            except ProofError as exc:
+                raise VerificationError(f"checkpoint {cp.sequence} is not consistent with trusted: {exc}") from None
+        elif old is not None and cp.tree_size == old.tree_size and cp.root_hash != old.root_hash:
+            raise VerificationError(f"split view: two roots for tree size {cp.tree_size}")
+        with self._lock:
+            if self._trusted is None or cp.tree_size >= self._trusted.tree_size:
+                self._trusted = cp
+        return cp
+
+    def _check_older(self, cp: Checkpoint, trusted: Checkpoint) -> Checkpoint:
+        resp = self.log.GetConsistencyProof(
+            ledger_pb2.GetConsistencyProofRequest(first_size=cp.tree_size, second_size=trusted.tree_size)
+        )
+        try:
+            verify_consistency(cp.tree_size, trusted.tree_size, list(resp.proof), cp.root_hash, trusted.root_hash)
+        except ProofError as exc:
+            raise VerificationError(f"older checkpoint {cp.sequence} is not a prefix of trusted: {exc}") from None
+        return cp
+
+    def verify_entry(self, e: ledger_pb2.LogEntry, public_key: bytes, cp: Checkpoint) -> VerifiedEntry:
+        """Check leaf format, signature, payload hash and inclusion in ``cp``. Raises VerificationError."""
+        try:
+            leaf = decode_leaf(e.leaf)
+        except LeafFormatError as exc:
+            raise VerificationError(f"leaf {e.leaf_index}: {exc}") from None
+        if key_id(public_key) != leaf.key_id:
+            raise VerificationError(f"leaf {e.leaf_index}: public key does not match the leaf's key id")
+        if not verify_one(leaf.message(), leaf.signature, public_key):
+            raise VerificationError(f"leaf {e.leaf_index}: signature does not verify")
+        payload = None if e.erased else e.payload
+        if payload is not None and hashlib.sha256(payload).digest() != leaf.entry_id:
+            raise VerificationError(f"leaf {e.leaf_index}: payload does not hash to the record id")
+        try:
+            verify_inclusion(leaf_hash(e.leaf), e.leaf_index, cp.tree_size, list(e.inclusion_proof), cp.root_hash)
+        except ProofError as exc:
+            raise VerificationError(f"leaf {e.leaf_index}: inclusion proof: {exc}") from None
+        return VerifiedEntry(e.leaf_index, leaf.entry_id, payload, public_key, cp)
+
+    def get_record(self, record_id: bytes) -> VerifiedEntry:
+        resp = self.log.GetRecord(ledger_pb2.GetRecordRequest(record_id=record_id))
+        cp = self.accept_checkpoint(checkpoint_from_pb(resp.checkpoint))
+        return self.verify_entry(resp.entry, resp.public_key, cp)
+
+    def borrower_history(self, borrower_ref: bytes, limit: int = 0) -> list[VerifiedEntry]:
+        """A borrower's entries across all banks, every one verified against one checkpoint."""
+        resp = self.query.BorrowerHistory(ledger_pb2.BorrowerHistoryRequest(borrower_ref=borrower_ref, limit=limit))
+        cp = self.accept_checkpoint(checkpoint_from_pb(resp.checkpoint))
+        return [self.verify_entry(h.entry, h.public_key, cp) for h in resp.entries]

@@ -1,0 +1,214 @@
+"""The block pipeline: gather prepared entries into blocks, verify each block as one batch, commit.
+
+Two threads form a two-stage pipeline, so block k+1 is verified while block k is being committed:
+
+    submit() --queue--> [verifier: gather up to N entries or T ms, verify_batch]
+             --queue--> [committer: dedupe, number, Merkle append, seal, sign checkpoint,
+                         one synced WriteBatch, then resolve the callers' futures]
+
+Durability contract: a caller's future resolves with a Receipt only after the WriteBatch holding the
+entry and the checkpoint that includes it was written with sync on.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from ledger.errors import ResourceExhausted, Unavailable
+from ledger.ingest.commit import BlockCommitter
+from ledger.ingest.prepare import Prepared
+from ledger.ingest.results import Refusal, Result
+from ledger.metrics import Metrics
+from ledger.verify.base import VerifyBackend
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineConfig:
+    block_max_records: int = 4096
+    block_max_ms: float = 10.0
+    max_pending_records: int = 200_000
+
+
+class _Batch:
+    """One submission: its prepared entries and the future its caller waits on."""
+
+    __slots__ = ("future", "items", "results")
+
+    def __init__(self, items: list[Prepared], results: list[Result | None]) -> None:
+        self.items = items
+        self.results = results
+        self.future: Future[list[Result]] = Future()
+
+
+_STOP = object()
+
+
+class Pipeline:
+    """Owns the verifier and committer threads. Thread-safe ``submit``."""
+
+    def __init__(
+        self,
+        committer: BlockCommitter,
+        backend: VerifyBackend,
+        metrics: Metrics,
+        config: PipelineConfig | None = None,
+    ) -> None:
+        self.config = config or PipelineConfig()
+        self._committer = committer
+        self._backend = backend
+        self._metrics = metrics
+        self._in: queue.Queue[object] = queue.Queue()
+        self._to_commit: queue.Queue[object] = queue.Queue(maxsize=2)
+        self._pending = 0
+        self._lock = threading.Lock()
+        self._closed = False
+        self._threads = [
+            threading.Thread(target=self._guard(self._verify_loop), name="verifier", daemon=True),
+            threading.Thread(target=self._guard(self._commit_loop), name="committer", daemon=True),
+        ]
+        for t in self._threads:
+            t.start()
+
+    # -- intake ---------------------------------------------------------------------------------
+
+    def submit(self, ready: list[Prepared], refused: Sequence[Refusal], total: int) -> Future[list[Result]]:
+        """Queue prepared entries; the future resolves with one Result per submitted position.
+
+        Raises ResourceExhausted when more than ``max_pending_records`` wait, Unavailable once
+        closed. Either way nothing of this submission is queued.
+        """
+        results: list[Result | None] = [None] * total
+        for r in refused:
+            results[r.position] = r
+        batch = _Batch(ready, results)
+        if not ready:
+            batch.future.set_result([r for r in results if r is not None])
+            return batch.future
+        with self._lock:
+            if self._closed:
+                raise Unavailable("node is shutting down")
+            if self._pending + len(ready) > self.config.max_pending_records:
+                self._metrics.overload.inc()
+                raise ResourceExhausted(f"ingest queue full ({self._pending} records pending)", 0.5)
+            self._pending += len(ready)
+            self._metrics.queue_depth.set(self._pending)
+        self._in.put(batch)
+        return batch.future
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Stop accepting, finish and commit everything queued, then stop the threads."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._in.put(_STOP)
+        for t in self._threads:
+            t.join(timeout)
+
+    # -- stages ---------------------------------------------------------------------------------
+
+    def _guard(self, loop: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                loop()
+            except BaseException:  # a dead stage must not leave callers waiting forever
+                log.exception("ingest stage %s died", threading.current_thread().name)
+                self._fail_all(Unavailable("ingest pipeline failed; see node log"))
+                raise
+
+        return run
+
+    def _gather(self) -> tuple[list[_Batch], bool]:
+        first = self._in.get()
+        if first is _STOP:
+            return [], True
+        assert isinstance(first, _Batch)
+        block, n = [first], len(first.items)
+        deadline = time.monotonic() + self.config.block_max_ms / 1000.0
+        while n < self.config.block_max_records:
+            left = deadline - time.monotonic()
+            try:
+                nxt = self._in.get(timeout=left) if left > 0 else self._in.get_nowait()
+            except queue.Empty:
+                break
+            if nxt is _STOP:
+                self._to_commit.put((block, None))
+                return [], True
+            assert isinstance(nxt, _Batch)
+            block.append(nxt)
+            n += len(nxt.items)
+        return block, False
+
+    def _verify_loop(self) -> None:
+        while True:
+            block, stop = self._gather()
+            if block:
+                self._to_commit.put((block, self._verify(block)))
+            if stop:
+                self._to_commit.put(_STOP)
+                return
+
+    def _verify(self, block: list[_Batch]) -> list[bool]:
+        items = [p for b in block for p in b.items]
+        t0 = time.perf_counter()
+        mask = self._backend.verify_batch(
+            [p.message for p in items], [p.signature for p in items], [p.public_key for p in items]
+        )
+        self._metrics.observe_verify(self._backend.name, len(items), time.perf_counter() - t0)
+        return [bool(x) for x in mask]
+
+    def _commit_loop(self) -> None:
+        while True:
+            job = self._to_commit.get()
+            if job is _STOP:
+                return
+            block, verdicts = job  # type: ignore[misc]
+            if verdicts is None:  # the stop arrived mid-gather: verify the tail here
+                verdicts = self._verify(block)
+            self._commit(block, verdicts)
+
+    def _commit(self, block: list[_Batch], verdicts: list[bool]) -> None:
+        items = [p for b in block for p in b.items]
+        try:
+            outcomes = self._committer.commit(items, verdicts)
+        except Exception as exc:
+            log.exception("block commit failed; %d entries not acknowledged", len(items))
+            self._finish(block, None, Unavailable(f"commit failed: {exc}"))
+            return
+        self._finish(block, outcomes, None)
+
+    def _finish(self, block: list[_Batch], outcomes: list[Result] | None, err: Exception | None) -> None:
+        k = 0
+        for b in block:
+            if outcomes is None:
+                b.future.set_exception(err or Unavailable("commit failed"))
+            else:
+                for p in b.items:
+                    b.results[p.position] = outcomes[k]
+                    k += 1
+                b.future.set_result([r for r in b.results if r is not None])
+            with self._lock:
+                self._pending -= len(b.items)
+        self._metrics.queue_depth.set(self._pending)
+
+    def _fail_all(self, err: Exception) -> None:
+        with self._lock:
+            self._closed = True
+        for q in (self._in, self._to_commit):
+            while True:
+                try:
+                    job = q.get_nowait()
+                except queue.Empty:
+                    break
+                batches = [job] if isinstance(job, _Batch) else (job[0] if isinstance(job, tuple) else [])
+                for b in batches:
+                    if not b.future.done():
+                        b.future.set_exception(err)

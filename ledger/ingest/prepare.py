@@ -1,0 +1,114 @@
+"""Per-entry checks that need no batch: decoding, domain rules, signer lookup, entry id.
+
+Runs in the submitting RPC's thread, so refusals come back before anything is queued.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ledger.errors import InvalidArgument, LedgerError, PermissionDenied
+from ledger.ingest.results import Refusal
+from ledger.members import MemberRegistry
+from ledger.records.leaf import encode_leaf
+from ledger.records.payload import ParsedRecord, parse_record
+from ledger.records.signing import KEY_ID_LEN, SIGNATURE_LEN, EntryKind, signing_message
+
+RecordCheck = Callable[[ParsedRecord, dt.date], None]
+
+
+@dataclass(slots=True)
+class Prepared:
+    """An entry that passed every check except its signature."""
+
+    position: int
+    entry_id: bytes
+    message: bytes
+    signature: bytes
+    public_key: bytes
+    leaf: bytes
+    payload: bytes
+    borrower_ref: bytes
+    day: int
+    member_id: str
+    supersedes: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """One signed record as it arrived."""
+
+    payload: bytes
+    signature: bytes
+    key_id: bytes
+
+
+def prepare_records(
+    items: Sequence[Submitted],
+    *,
+    registry: MemberRegistry,
+    tree_size: int,
+    today: dt.date,
+    member: str | None = None,
+    check: RecordCheck | None = None,
+) -> tuple[list[Prepared], list[Refusal]]:
+    """Check each record; return those ready for signature verification, and refusals.
+
+    ``member`` is the authenticated caller (None: any member may submit, the pre-mTLS mode). A
+    record whose furnisher_id is not its signer's member, or whose signer is not the caller, is
+    refused with PERMISSION_DENIED.
+    """
+    ready: list[Prepared] = []
+    refused: list[Refusal] = []
+    sha = hashlib.sha256
+    for pos, it in enumerate(items):
+        rid = sha(it.payload).digest() if it.payload else b""
+        try:
+            ready.append(_prepare_one(pos, rid, it, registry, tree_size, today, member, check))
+        except LedgerError as exc:
+            refused.append(Refusal(pos, rid, exc.code, str(exc)))
+    return ready, refused
+
+
+def _prepare_one(
+    pos: int,
+    rid: bytes,
+    it: Submitted,
+    registry: MemberRegistry,
+    tree_size: int,
+    today: dt.date,
+    member: str | None,
+    check: RecordCheck | None,
+) -> Prepared:
+    where = f"records[{pos}]"
+    parsed = parse_record(it.payload, prefix=f"{where}.payload")
+    if len(it.key_id) != KEY_ID_LEN:
+        raise InvalidArgument(f"{where}.key_id: must be {KEY_ID_LEN} bytes, got {len(it.key_id)}")
+    if len(it.signature) != SIGNATURE_LEN:
+        raise InvalidArgument(f"{where}.signature: must be {SIGNATURE_LEN} bytes, got {len(it.signature)}")
+    key = registry.signer(it.key_id, tree_size, field_name=f"{where}.key_id")
+    rec = parsed.record
+    if rec.furnisher_id != key.member_id:
+        raise PermissionDenied(
+            f"{where}.payload.furnisher_id: {rec.furnisher_id!r} is not the signer's member {key.member_id!r}"
+        )
+    if member is not None and key.member_id != member:
+        raise PermissionDenied(f"{where}.key_id: key belongs to {key.member_id!r}, caller is {member!r}")
+    if check is not None:
+        check(parsed, today)
+    return Prepared(
+        position=pos,
+        entry_id=rid,
+        message=signing_message(EntryKind.RECORD, rid),
+        signature=it.signature,
+        public_key=key.public_key,
+        leaf=encode_leaf(EntryKind.RECORD, rid, it.key_id, it.signature),
+        payload=it.payload,
+        borrower_ref=rec.borrower_ref,
+        day=parsed.day,
+        member_id=key.member_id,
+        supersedes=rec.supersedes,
+    )

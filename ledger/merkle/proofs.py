@@ -1,0 +1,156 @@
+"""Inclusion and consistency proof generation from stored perfect-subtree nodes.
+
+Generation is split in two so the store can batch its reads:
+
+1. *Planning* (pure, no I/O): :func:`inclusion_plan` / :func:`consistency_plan` return a
+   :data:`Plan` — one :data:`PlanStep` per proof hash. A step is a tuple of stored-node
+   addresses: a single address is a stored node used as is; several addresses are the perfect
+   subtrees of a ragged right edge, whose hashes are folded right to left with ``node_hash`` into
+   one ephemeral hash. A plan has O(log n) steps and O(log n) addresses in total (at most one
+   step is ragged).
+2. *Resolving*: :func:`resolve_plans` fetches the union of all addresses of one or many plans with
+   ONE ``get_nodes`` call and returns the proof hashes. :func:`inclusion_proof`,
+   :func:`consistency_proof` and :func:`inclusion_proofs` (many leaves, one multi-get) wrap both.
+
+Proofs are exactly RFC 6962 §2.1.1 PATH and §2.1.2 PROOF (RFC 9162 §2.1.3/§2.1.4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TypeAlias
+
+from ledger.merkle.errors import TreeRangeError
+from ledger.merkle.hashing import fold_right
+from ledger.merkle.nodes import Address, NodeGetter, fetch_nodes, subtree_addresses
+
+PlanStep: TypeAlias = tuple[Address, ...]
+"""One proof hash: a single stored node, or stored nodes to fold right to left."""
+
+Plan: TypeAlias = tuple[PlanStep, ...]
+"""The proof hashes of one proof, in proof order."""
+
+
+def _split(n: int) -> int:
+    """The largest power of two strictly below ``n`` (``n >= 2``)."""
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+def _perfect(lo: int, size: int) -> Address:
+    """Address of the perfect subtree ``[lo, lo + size)`` (``size`` a power of two dividing lo)."""
+    level = size.bit_length() - 1
+    return (level, lo >> level)
+
+
+def inclusion_plan(index: int, size: int) -> Plan:
+    """Plan the audit path PATH(index, D[size]).
+
+    Raises :class:`TreeRangeError` unless ``0 <= index < size``. A tree of one leaf has an empty
+    path.
+    """
+    if not 0 <= index < size:
+        raise TreeRangeError(f"leaf index {index} outside tree of size {size}")
+    steps: list[PlanStep] = []
+    lo, hi = 0, size
+    while hi - lo > 1:
+        k = _split(hi - lo)
+        if index < lo + k:  # go left; the sibling is the right part, possibly ragged
+            steps.append(tuple(subtree_addresses(lo + k, hi)))
+            hi = lo + k
+        else:  # go right; the sibling is the left part, always perfect
+            steps.append((_perfect(lo, k),))
+            lo += k
+    steps.reverse()  # RFC order: innermost (leaf-level) sibling first
+    return tuple(steps)
+
+
+def consistency_plan(size1: int, size2: int) -> Plan:
+    """Plan the consistency proof PROOF(size1, D[size2]).
+
+    Raises :class:`TreeRangeError` if ``size1 > size2`` or a size is negative. The plan is empty
+    when ``size1 == size2`` (identical trees) or ``size1 == 0`` (every tree extends the empty
+    tree; see :func:`ledger.merkle.verify.verify_consistency`).
+    """
+    if size1 < 0 or size2 < 0:
+        raise TreeRangeError(f"negative tree size ({size1}, {size2})")
+    if size1 > size2:
+        raise TreeRangeError(f"no consistency proof from size {size1} to smaller size {size2}")
+    if size1 in (0, size2):
+        return ()
+    steps: list[PlanStep] = []
+    lo, hi, whole = 0, size2, True  # whole: SUBPROOF's b flag (still on the old tree's left edge)
+    while size1 != hi:
+        k = _split(hi - lo)
+        if size1 <= lo + k:  # old tree ends in the left part; right part is new, maybe ragged
+            steps.append(tuple(subtree_addresses(lo + k, hi)))
+            hi = lo + k
+        else:  # old tree covers the whole left part
+            steps.append((_perfect(lo, k),))
+            lo += k
+            whole = False
+    if not whole:  # [lo, hi) is a perfect subtree that ends exactly at size1
+        steps.append((_perfect(lo, hi - lo),))
+    steps.reverse()
+    return tuple(steps)
+
+
+def plan_addresses(plans: Iterable[Plan]) -> list[Address]:
+    """The sorted, deduplicated union of the stored-node addresses used by ``plans``."""
+    return sorted({addr for plan in plans for step in plan for addr in step})
+
+
+def resolve_plans(plans: Sequence[Plan], get_nodes: NodeGetter) -> list[list[bytes]]:
+    """Turn plans into proofs, fetching the union of their nodes with ONE ``get_nodes`` call.
+
+    Returns one list of 32-byte hashes per plan, in order. ``get_nodes`` is not called when no
+    node is needed. Raises :class:`~ledger.merkle.errors.NodeFetchError` if the store misses a
+    node.
+    """
+    got = fetch_nodes(plan_addresses(plans), get_nodes)
+    return [
+        [got[step[0]] if len(step) == 1 else fold_right([got[a] for a in step]) for step in plan]
+        for plan in plans
+    ]
+
+
+def inclusion_proof(index: int, size: int, get_nodes: NodeGetter) -> list[bytes]:
+    """The audit path for leaf ``index`` in the tree of ``size`` leaves (one ``get_nodes`` call).
+
+    Raises :class:`TreeRangeError` unless ``0 <= index < size``; ``NodeFetchError`` on a store miss.
+    """
+    return resolve_plans([inclusion_plan(index, size)], get_nodes)[0]
+
+
+def inclusion_proofs(indices: Sequence[int], size: int, get_nodes: NodeGetter) -> list[list[bytes]]:
+    """Audit paths for many leaves at one tree size, with ONE deduplicated ``get_nodes`` call.
+
+    Returns one proof per entry of ``indices``, in order (duplicates allowed). Raises
+    :class:`TreeRangeError` if any index is outside ``[0, size)``.
+    """
+    return resolve_plans([inclusion_plan(i, size) for i in indices], get_nodes)
+
+
+def consistency_proof(size1: int, size2: int, get_nodes: NodeGetter) -> list[bytes]:
+    """The consistency proof from the tree of ``size1`` leaves to that of ``size2`` leaves.
+
+    Empty when ``size1 in (0, size2)``. Raises :class:`TreeRangeError` if ``size1 > size2``;
+    ``NodeFetchError`` on a store miss.
+    """
+    return resolve_plans([consistency_plan(size1, size2)], get_nodes)[0]
+
+
+def root_plan(size: int) -> PlanStep:
+    """The stored nodes whose right-to-left fold is the root of the tree of ``size`` leaves."""
+    if size < 0:
+        raise TreeRangeError(f"negative tree size {size}")
+    return tuple(subtree_addresses(0, size))
+
+
+def root_at(size: int, get_nodes: NodeGetter) -> bytes:
+    """The RFC 6962 root of the stored tree's first ``size`` leaves (one ``get_nodes`` call).
+
+    ``EMPTY_ROOT`` for ``size == 0``; ``NodeFetchError`` on a store miss.
+    """
+    step = root_plan(size)
+    got = fetch_nodes(step, get_nodes)
+    return fold_right([got[a] for a in step])

@@ -1,0 +1,156 @@
+"""A ledger node: the store, the pipeline and the query side, wired together; no network.
+
+``Node.open`` refuses to start on a broken store and says where (StoreIntegrityError).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ledger.chain import Checkpoint, CheckpointError, NodeSigner, verify_checkpoint_signature, verify_link
+from ledger.errors import LedgerError
+from ledger.ingest import Pipeline, PipelineConfig, Result
+from ledger.ingest.commit import BlockCommitter
+from ledger.ingest.prepare import RecordCheck, Submitted, prepare_records
+from ledger.members import MemberRegistry
+from ledger.merkle import MerkleError, leaf_hash, root_at
+from ledger.metrics import Metrics
+from ledger.privacy.crypto import MasterKey
+from ledger.privacy.vault import Vault
+from ledger.query import LogReader
+from ledger.store import RocksStore, StoreError
+from ledger.verify import VerifyBackend, make_backend
+
+log = logging.getLogger(__name__)
+
+
+class StoreIntegrityError(LedgerError):
+    """The store does not match its own checkpoints; the node must not serve it."""
+
+    code = "DATA_LOSS"
+
+
+@dataclass
+class NodeSettings:
+    data_dir: Path
+    node_seed: bytes
+    master_key: MasterKey
+    registry: MemberRegistry
+    log_id: str = "creditledger"
+    verify_backend: str = "auto"
+    verify_workers: int | None = None
+    pipeline: PipelineConfig = field(default_factory=PipelineConfig)
+    record_check: RecordCheck | None = None
+    clock: Callable[[], float] = time.time
+
+
+class Node:
+    """One ledger node. Thread-safe: RPC threads call ``submit`` and the query methods."""
+
+    def __init__(self, settings: NodeSettings, store: RocksStore, backend: VerifyBackend) -> None:
+        self.settings = settings
+        self.store = store
+        self.registry = settings.registry
+        self.signer = NodeSigner(settings.node_seed, settings.log_id)
+        self.metrics = Metrics()
+        self.metrics.set_backend(backend.name)
+        self.backend = backend
+        self.vault = Vault(settings.master_key, store)
+        self.committer = BlockCommitter(store, self.signer, self.vault, self.metrics, settings.clock)
+        self.pipeline = Pipeline(self.committer, backend, self.metrics, settings.pipeline)
+        self.reader = LogReader(store, self.vault, self.registry)
+        head = store.latest_checkpoint()
+        self.metrics.tree_size.set(head.tree_size if head else 0)
+        if head:
+            self.metrics.checkpoint_ts.set(head.timestamp_ms / 1000)
+
+    @classmethod
+    def open(cls, settings: NodeSettings) -> Node:
+        """Open the store, check it against its checkpoints, start the pipeline.
+
+        Raises StoreIntegrityError naming the broken checkpoint, node or leaf; StoreError if the
+        store cannot be opened (e.g. another node holds it).
+        """
+        store = RocksStore(settings.data_dir)
+        try:
+            check_store(store, NodeSigner(settings.node_seed, settings.log_id).public_key)
+        except Exception:
+            store.close()
+            raise
+        backend = make_backend(settings.verify_backend, workers=settings.verify_workers)
+        return cls(settings, store, backend)
+
+    def today(self) -> dt.date:
+        return dt.datetime.fromtimestamp(self.settings.clock(), dt.UTC).date()
+
+    def submit(self, items: Sequence[Submitted], member: str | None = None) -> list[Result]:
+        """Check, verify and durably commit; one Result per item once its block is synced.
+
+        Raises ResourceExhausted when overloaded and Unavailable when shutting down; then nothing
+        of the call was queued.
+        """
+        return self.submit_async(items, member).result()
+
+    def submit_async(self, items: Sequence[Submitted], member: str | None = None) -> Future[list[Result]]:
+        """As ``submit``, but returns at once with a future of the results."""
+        ready, refused = prepare_records(
+            items,
+            registry=self.registry,
+            tree_size=self.committer.tree_size,
+            today=self.today(),
+            member=member,
+            check=self.settings.record_check,
+        )
+        self.metrics.received.labels(member or "-").inc(len(items))
+        return self.pipeline.submit(ready, refused, len(items))
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        return self.committer.head
+
+    def close(self) -> None:
+        """Finish and commit the blocks in flight, then release the store."""
+        self.pipeline.close()
+        self.backend.close()
+        self.store.close()
+
+
+def check_store(store: RocksStore, node_public_key: bytes) -> None:
+    """Check the head checkpoint against the stored tree and its predecessor.
+
+    Raises StoreIntegrityError naming what is broken.
+    """
+    head = store.latest_checkpoint()
+    if head is None:
+        if next(store.iter_entries(0), None) is not None:
+            raise StoreIntegrityError("store has leaves but no checkpoint")
+        return
+    try:
+        verify_checkpoint_signature(head, node_public_key)
+        cps = store.checkpoints(0)
+        prev = next((c for c in reversed(cps) if c.sequence == head.sequence - 1), None) if head.sequence else None
+        if head.sequence and prev is None:
+            raise StoreIntegrityError(f"checkpoint {head.sequence - 1} (before the head) is missing")
+        verify_link(prev, head)
+        if cps[-1].sequence != head.sequence:
+            raise StoreIntegrityError("checkpoint chain order is broken")
+    except CheckpointError as exc:
+        raise StoreIntegrityError(f"head checkpoint: {exc}") from None
+    n = head.tree_size
+    try:
+        root = root_at(n, store.get_nodes)
+        last = store.get_entries([n - 1])[0] if n else None
+        tail = store.get_nodes([(0, n - 1)])[0] if n else None
+    except (StoreError, MerkleError, LedgerError, ValueError) as exc:
+        raise StoreIntegrityError(f"tree at size {n}: {exc}") from None
+    if root != head.root_hash:
+        raise StoreIntegrityError(f"tree at size {n}: root does not match head checkpoint {head.sequence}")
+    if last is not None and leaf_hash(last.leaf) != tail:
+        raise StoreIntegrityError(f"leaf {n - 1}: stored leaf does not match its Merkle node")
+    if next(store.iter_entries(n), None) is not None:
+        raise StoreIntegrityError(f"leaf {n}: entries beyond the head checkpoint's tree size")

@@ -1,0 +1,193 @@
+"""AES-256-GCM with per-key state cached, built on pycryptodome (internal to ledger.privacy).
+
+Why: pycryptodome's ``AES.new(key, MODE_GCM, nonce=...)`` object is one-shot and re-expands the
+AES key three times and the GHASH key once per message (~40 µs each way). The ledger seals and
+opens many short payloads, so this module keeps, per key, one reusable AES-ECB object (stateless)
+and the expanded GHASH key, and computes standard GCM (NIST SP 800-38D, 96-bit nonce, 128-bit tag)
+from them: the counter blocks J0, J0+1, ... are encrypted in one ECB call, GHASH runs in one C call.
+
+The GHASH and ECB entry points are pycryptodome's private C bindings (``_mode_gcm``,
+``_mode_ecb``). At import, the fast path is checked against the public ``AES.new(..., MODE_GCM)`` on
+several lengths; if the private names are missing or the outputs differ, every call uses the public
+API instead (correct, just slower). The wire format is plain GCM either way: ``ciphertext || tag``.
+
+Thread-safe: cached state is read-only after construction; each call uses its own buffers.
+"""
+
+from __future__ import annotations
+
+import hmac
+import struct
+import threading
+from collections import OrderedDict
+from typing import Any, Final
+
+from Crypto.Cipher import AES
+
+NONCE_LEN: Final = 12
+TAG_LEN: Final = 16
+KEY_LEN: Final = 32
+_MAX_BLOCKS: Final = 2**32 - 2  # the 32-bit block counter must not wrap
+
+try:  # private pycryptodome internals; see the module docstring
+    from Crypto.Cipher import _mode_gcm
+    from Crypto.Cipher._mode_ecb import raw_ecb_lib as _ECB_C
+    from Crypto.Util._raw_api import c_size_t, create_string_buffer, get_raw_buffer
+
+    _GHASH_C: Any = _mode_gcm._ghash_clmul or _mode_gcm._ghash_portable
+    _GHASH_CLS: Any = _mode_gcm._GHASH
+except (ImportError, AttributeError):  # pragma: no cover - depends on the installed pycryptodome
+    _GHASH_C = None
+
+_CTR: Final = [i.to_bytes(4, "big") for i in range(1, 4098)]  # counters for payloads up to 64 KiB
+# For short messages (<= 1 KiB), the counter blocks J0, J0+1, ... as one int with a zero nonce:
+# OR-ing in the nonce repeated is faster than joining 16-byte pieces.
+_SHORT: Final = 65
+_CTR_TEMPLATE: Final = [
+    int.from_bytes(b"".join(b"\x00" * 12 + c for c in _CTR[: n + 1]), "big") for n in range(_SHORT)
+]
+
+
+class TagMismatch(Exception):
+    """The tag does not authenticate the ciphertext and AAD under this key and nonce."""
+
+
+def _xor(a: bytes, b: bytes) -> bytes:
+    n = len(a)
+    return (int.from_bytes(a, "big") ^ int.from_bytes(b[:n], "big")).to_bytes(n, "big")
+
+
+def _pad(data: bytes) -> bytes:
+    return data + b"\x00" * (-len(data) % 16)
+
+
+class GcmKey:
+    """One AES-256 key, ready for any number of GCM seal/open calls (each with a fresh nonce)."""
+
+    __slots__ = ("_ecb", "_ecb_state", "_exp", "_ghash", "_key")
+
+    def __init__(self, key: bytes, *, fast: bool | None = None) -> None:
+        if len(key) != KEY_LEN:
+            raise ValueError(f"AES-256 key must be {KEY_LEN} bytes, got {len(key)}")
+        self._key = bytes(key)
+        use_fast = _FAST if fast is None else (fast and _GHASH_C is not None)
+        self._ghash: Any = None
+        if use_fast:
+            self._ecb: Any = AES.new(self._key, AES.MODE_ECB)
+            # _GHASH owns the expanded key (freed with it); we only read the pointer.
+            self._ghash = _GHASH_CLS(self._ecb.encrypt(b"\x00" * 16), _GHASH_C)
+            self._exp = self._ghash._exp_key.get()
+            self._ecb_state = self._ecb._state.get()  # kept alive by self._ecb
+
+    def __repr__(self) -> str:
+        return "GcmKey(<secret>)"
+
+    def _tag_and_stream(self, nonce: bytes, aad: bytes, ct_len: int) -> tuple[bytes, bytes]:
+        nblocks = (ct_len + 15) // 16
+        if nblocks > _MAX_BLOCKS:
+            raise ValueError("message too long for GCM")
+        size = 16 * (nblocks + 1)
+        if nblocks < _SHORT:
+            reps = int.from_bytes((nonce + b"\x00\x00\x00\x00") * (nblocks + 1), "big")
+            blocks = (reps | _CTR_TEMPLATE[nblocks]).to_bytes(size, "big")
+        elif nblocks < len(_CTR):
+            blocks = b"".join([nonce + c for c in _CTR[: nblocks + 1]])
+        else:
+            blocks = b"".join([nonce + i.to_bytes(4, "big") for i in range(1, nblocks + 2)])
+        out = create_string_buffer(size)
+        if _ECB_C.ECB_encrypt(self._ecb_state, blocks, out, c_size_t(size)):
+            raise ValueError("AES-ECB failed")
+        ks: bytes = get_raw_buffer(out)
+        return ks[:16], ks[16 : 16 + ct_len]
+
+    def _ghash_tag(self, mask: bytes, aad: bytes, ct: bytes) -> bytes:
+        data = _pad(aad) + _pad(ct) + struct.pack(">QQ", 8 * len(aad), 8 * len(ct))
+        y = create_string_buffer(16)
+        if _GHASH_C.ghash(y, data, c_size_t(len(data)), y, self._exp):
+            raise ValueError("GHASH failed")
+        return _xor(get_raw_buffer(y), mask)
+
+    def seal(self, nonce: bytes, aad: bytes, plaintext: bytes) -> bytes:
+        """``ciphertext || tag`` of ``plaintext`` under this key, ``nonce`` (12 bytes) and ``aad``."""
+        if len(nonce) != NONCE_LEN:
+            raise ValueError(f"nonce must be {NONCE_LEN} bytes")
+        if self._ghash is None:
+            c = AES.new(self._key, AES.MODE_GCM, nonce=nonce, mac_len=TAG_LEN)
+            c.update(aad)
+            ct, tag = c.encrypt_and_digest(plaintext)
+            return bytes(ct) + bytes(tag)
+        mask, stream = self._tag_and_stream(nonce, aad, len(plaintext))
+        ct = _xor(plaintext, stream) if plaintext else b""
+        return ct + self._ghash_tag(mask, aad, ct)
+
+    def open(self, nonce: bytes, aad: bytes, ct_and_tag: bytes) -> bytes:
+        """The plaintext of ``ct_and_tag``; raises TagMismatch if anything was altered."""
+        if len(nonce) != NONCE_LEN or len(ct_and_tag) < TAG_LEN:
+            raise TagMismatch("malformed ciphertext")
+        ct, tag = ct_and_tag[:-TAG_LEN], ct_and_tag[-TAG_LEN:]
+        if self._ghash is None:
+            c = AES.new(self._key, AES.MODE_GCM, nonce=nonce, mac_len=TAG_LEN)
+            c.update(aad)
+            try:
+                return bytes(c.decrypt_and_verify(ct, tag))
+            except ValueError:
+                raise TagMismatch("authentication failed") from None
+        mask, stream = self._tag_and_stream(nonce, aad, len(ct))
+        if not hmac.compare_digest(self._ghash_tag(mask, aad, ct), tag):
+            raise TagMismatch("authentication failed")
+        return _xor(ct, stream) if ct else b""
+
+
+class KeyCache:
+    """Bounded LRU of GcmKey by raw key bytes. ``forget``/``clear`` drop cached key state."""
+
+    def __init__(self, maxsize: int = 4096) -> None:
+        self._maxsize = maxsize
+        self._lock = threading.Lock()
+        self._items: OrderedDict[bytes, GcmKey] = OrderedDict()
+
+    def get(self, key: bytes) -> GcmKey:
+        """The GcmKey for ``key`` (built on first use); raises ValueError if not 32 bytes."""
+        with self._lock:
+            gk = self._items.get(key)
+            if gk is not None:
+                self._items.move_to_end(key)
+                return gk
+        gk = GcmKey(key)
+        with self._lock:
+            self._items[bytes(key)] = gk
+            while len(self._items) > self._maxsize:
+                self._items.popitem(last=False)
+        return gk
+
+    def forget(self, key: bytes) -> None:
+        """Drop the cached state for ``key``, if any."""
+        with self._lock:
+            self._items.pop(bytes(key), None)
+
+    def clear(self) -> None:
+        """Drop every cached key."""
+        with self._lock:
+            self._items.clear()
+
+
+def _self_test() -> bool:
+    """True if the fast path matches pycryptodome's public GCM on assorted lengths."""
+    if _GHASH_C is None:
+        return False
+    key, nonce = bytes(range(32)), bytes(range(100, 112))
+    try:
+        fast, slow = GcmKey(key, fast=True), GcmKey(key, fast=False)
+        for n_aad, n_pt in ((0, 0), (32, 1), (13, 16), (5, 17), (32, 300), (70, 1000)):
+            aad, pt = bytes([7]) * n_aad, bytes(i % 251 for i in range(n_pt))
+            blob = slow.seal(nonce, aad, pt)
+            if fast.seal(nonce, aad, pt) != blob or fast.open(nonce, aad, blob) != pt:
+                return False
+    except Exception:  # pragma: no cover - a changed private API
+        return False
+    return True
+
+
+_FAST: bool = False
+_FAST = _self_test()
+FAST_PATH: Final = _FAST

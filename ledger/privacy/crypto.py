@@ -1,0 +1,282 @@
+"""Envelope encryption of credit payloads: master key -> per-borrower data keys -> sealed payloads.
+
+* The master key is 32 bytes, loaded ONLY from an environment variable or a key file, and never
+  from inside the ledger's data directory (``MasterKey.load(source, data_dir=...)``). It is never
+  shown: ``repr``/``str`` give only a short fingerprint, and it cannot be pickled.
+* Each borrower has a random 32-byte data key (``new_data_key``), stored only wrapped by the master
+  key (``wrap_key``; AAD binds it to the borrower ref). Shredding the wrapped key erases the
+  borrower's payloads; callers then raise ``ErasedError``.
+* Payloads are sealed with AES-256-GCM under the data key, AAD = record id, so a sealed blob cannot
+  be moved onto another record. Blob layout: ``nonce (12) || ciphertext || tag (16)``.
+
+Key state is cached per key (see ``ledger.privacy._gcm``) so sealing a short payload costs a few
+microseconds; ``forget_data_key`` / ``clear_key_cache`` drop the cache (call after an erasure).
+
+Errors: ``PrivacyError`` base; ``MasterKeyError`` (missing, malformed or misplaced master key),
+``KeyUnwrapError``, ``DecryptError``, ``ErasedError``. Bad argument sizes raise ``ValueError``.
+File and environment reads happen only in ``MasterKey`` loaders and ``generate_key_file``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+import stat
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Final, NoReturn
+
+from Crypto.Random import get_random_bytes
+
+from ledger.privacy._gcm import NONCE_LEN, TAG_LEN, GcmKey, KeyCache, TagMismatch
+
+KEY_LEN: Final = 32
+DEFAULT_ENV: Final = "CREDITLEDGER_MASTER_KEY"
+WRAP_AAD_PREFIX: Final = b"dk/v1"
+WRAPPED_LEN: Final = NONCE_LEN + KEY_LEN + TAG_LEN
+_MAX_KEY_FILE: Final = 4096
+_FINGERPRINT_DOMAIN: Final = b"creditledger/master-key-id/v1\x00"
+_ORIGIN: Final = object()  # only this module's loaders construct MasterKey
+
+
+class PrivacyError(Exception):
+    """Base class for privacy-layer failures."""
+
+
+class MasterKeyError(PrivacyError):
+    """The master key is missing, malformed, or stored where it must not be. Never holds key bytes."""
+
+
+class KeyUnwrapError(PrivacyError):
+    """A wrapped data key failed authentication (tampered, wrong master key, or wrong borrower)."""
+
+
+class DecryptError(PrivacyError):
+    """A sealed payload failed authentication (tampered, wrong data key, or wrong record id)."""
+
+
+class ErasedError(PrivacyError):
+    """The borrower's data key has been shredded; the payload is permanently unreadable.
+
+    Raised by callers (the store / query layer) when no wrapped key exists for a borrower.
+    """
+
+
+# -------------------------------------------------------------------------------------- master key
+
+
+def _decode_text_key(text: str, what: str) -> bytes:
+    """32 key bytes from hex (64 chars) or base64 (standard or URL-safe) text."""
+    t = "".join(text.split())
+    try:
+        if len(t) == 2 * KEY_LEN and all(c in "0123456789abcdefABCDEF" for c in t):
+            key = bytes.fromhex(t)
+        else:
+            key = base64.b64decode(t.replace("-", "+").replace("_", "/"), validate=True)
+    except (binascii.Error, ValueError):
+        raise MasterKeyError(f"{what}: not hex or base64") from None
+    if len(key) != KEY_LEN:
+        raise MasterKeyError(f"{what}: must decode to {KEY_LEN} bytes, got {len(key)}")
+    return key
+
+
+def _check_location(path: Path, data_dir: str | os.PathLike[str] | None) -> Path:
+    """``path`` resolved; raises MasterKeyError if it resolves inside ``data_dir``."""
+    resolved = path.expanduser().resolve()
+    if data_dir is not None:
+        data = Path(data_dir).expanduser().resolve()
+        if resolved == data or resolved.is_relative_to(data):
+            raise MasterKeyError(
+                f"master key file {path} is inside the data directory {data}; "
+                "keep the master key outside the data it protects"
+            )
+    return resolved
+
+
+class MasterKey:
+    """The consortium member's 32-byte master key. Build it with ``from_env``, ``from_file``,
+    ``load`` or ``generate_key_file``; the constructor refuses other callers.
+    """
+
+    __slots__ = ("_gcm", "_secret", "fingerprint")
+
+    def __init__(self, secret: bytes, *, _origin: object = None) -> None:
+        if _origin is not _ORIGIN:
+            raise TypeError("MasterKey comes only from MasterKey.from_env / from_file / load")
+        if len(secret) != KEY_LEN:
+            raise MasterKeyError(f"master key must be {KEY_LEN} bytes, got {len(secret)}")
+        self._secret = bytes(secret)
+        self._gcm = GcmKey(self._secret)
+        self.fingerprint: str = hashlib.sha256(_FINGERPRINT_DOMAIN + self._secret).hexdigest()[:8]
+        """8 hex chars identifying the key in logs; reveals nothing usable about it."""
+
+    def __repr__(self) -> str:
+        return f"MasterKey(fingerprint={self.fingerprint})"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("MasterKey cannot be pickled or copied")
+
+    @classmethod
+    def from_env(cls, name: str = DEFAULT_ENV, *, environ: Mapping[str, str] | None = None) -> MasterKey:
+        """The key in environment variable ``name`` (hex or base64 of 32 bytes).
+
+        ``environ`` defaults to ``os.environ``. Raises MasterKeyError if unset, empty or malformed.
+        """
+        env = os.environ if environ is None else environ
+        text = env.get(name, "")
+        if not text.strip():
+            raise MasterKeyError(f"environment variable {name} is not set")
+        return cls(_decode_text_key(text, f"environment variable {name}"), _origin=_ORIGIN)
+
+    @classmethod
+    def from_file(
+        cls, path: str | os.PathLike[str], *, data_dir: str | os.PathLike[str] | None = None
+    ) -> MasterKey:
+        """The key in file ``path``: 32 raw bytes, or hex / base64 text.
+
+        Raises MasterKeyError if the file resolves inside ``data_dir``, is not a regular file, is
+        readable or writable by "other" users (mode & 0o006), or does not hold a 32-byte key.
+        """
+        resolved = _check_location(Path(path), data_dir)
+        try:
+            st = resolved.stat()
+            if not stat.S_ISREG(st.st_mode):
+                raise MasterKeyError(f"master key file {path} is not a regular file")
+            if st.st_mode & 0o006:
+                raise MasterKeyError(f"master key file {path} is accessible to other users; chmod 600")
+            with open(resolved, "rb") as fh:
+                raw = fh.read(_MAX_KEY_FILE + 1)
+        except OSError as e:
+            raise MasterKeyError(f"cannot read master key file {path}: {e.strerror}") from None
+        if len(raw) == KEY_LEN:
+            return cls(raw, _origin=_ORIGIN)
+        if len(raw) > _MAX_KEY_FILE:
+            raise MasterKeyError(f"master key file {path} is too large")
+        try:
+            text = raw.decode("ascii")
+        except UnicodeDecodeError:
+            raise MasterKeyError(f"master key file {path}: not 32 raw bytes, hex or base64") from None
+        return cls(_decode_text_key(text, f"master key file {path}"), _origin=_ORIGIN)
+
+    @classmethod
+    def load(
+        cls, source: str | os.PathLike[str], *, data_dir: str | os.PathLike[str] | None = None
+    ) -> MasterKey:
+        """The key from ``source``: ``"env:NAME"``, ``"file:PATH"`` or a plain path.
+
+        A file inside ``data_dir`` is refused (MasterKeyError); other errors as from_env / from_file.
+        """
+        s = os.fspath(source)
+        if s.startswith("env:"):
+            return cls.from_env(s[4:])
+        if s.startswith("file:"):
+            s = s[5:]
+        if not s:
+            raise MasterKeyError("master key source is empty")
+        return cls.from_file(s, data_dir=data_dir)
+
+
+def generate_key_file(
+    path: str | os.PathLike[str], *, data_dir: str | os.PathLike[str] | None = None
+) -> MasterKey:
+    """Create ``path`` (mode 0600, must not exist) holding a new random key as hex; return the key.
+
+    Raises MasterKeyError if ``path`` resolves inside ``data_dir`` or cannot be created.
+    """
+    resolved = _check_location(Path(path), data_dir)
+    secret = get_random_bytes(KEY_LEN)
+    try:
+        fd = os.open(resolved, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(secret.hex() + "\n")
+    except OSError as e:
+        raise MasterKeyError(f"cannot create master key file {path}: {e.strerror}") from None
+    return MasterKey(secret, _origin=_ORIGIN)
+
+
+# ------------------------------------------------------------------------------------- data keys
+
+_DATA_KEYS: Final = KeyCache()
+
+
+def new_data_key() -> bytes:
+    """32 fresh random bytes for one borrower's data key."""
+    return get_random_bytes(KEY_LEN)
+
+
+def _check_ref(borrower_ref: bytes) -> None:
+    if not borrower_ref:
+        raise ValueError("borrower_ref: must be non-empty")
+
+
+def wrap_key(master: MasterKey, borrower_ref: bytes, dk: bytes) -> bytes:
+    """``dk`` encrypted under ``master`` for ``borrower_ref``: nonce || ct || tag (60 bytes).
+
+    Raises ValueError if ``dk`` is not 32 bytes or ``borrower_ref`` is empty.
+    """
+    _check_ref(borrower_ref)
+    if len(dk) != KEY_LEN:
+        raise ValueError(f"dk: must be {KEY_LEN} bytes, got {len(dk)}")
+    nonce = get_random_bytes(NONCE_LEN)
+    return nonce + master._gcm.seal(nonce, WRAP_AAD_PREFIX + borrower_ref, dk)
+
+
+def unwrap_key(master: MasterKey, borrower_ref: bytes, wrapped: bytes) -> bytes:
+    """The data key inside ``wrapped``; raises KeyUnwrapError if it was altered, wrapped under
+    another master key, or wrapped for another borrower (ValueError if ``borrower_ref`` is empty).
+    """
+    _check_ref(borrower_ref)
+    if len(wrapped) != WRAPPED_LEN:
+        raise KeyUnwrapError(f"wrapped key must be {WRAPPED_LEN} bytes, got {len(wrapped)}")
+    try:
+        return master._gcm.open(wrapped[:NONCE_LEN], WRAP_AAD_PREFIX + borrower_ref, wrapped[NONCE_LEN:])
+    except TagMismatch:
+        raise KeyUnwrapError("wrapped data key failed authentication") from None
+
+
+# --------------------------------------------------------------------------------------- payloads
+
+
+def _data_key(dk: bytes) -> GcmKey:
+    if len(dk) != KEY_LEN:
+        raise ValueError(f"dk: must be {KEY_LEN} bytes, got {len(dk)}")
+    return _DATA_KEYS.get(dk)
+
+
+def seal(dk: bytes, record_id: bytes, plaintext: bytes) -> bytes:
+    """``plaintext`` encrypted under data key ``dk``, bound to ``record_id``.
+
+    Returns nonce (12, random) || ciphertext || tag (16). Raises ValueError if ``dk`` is not 32
+    bytes or ``record_id`` is empty.
+    """
+    if not record_id:
+        raise ValueError("record_id: must be non-empty")
+    nonce = get_random_bytes(NONCE_LEN)
+    return nonce + _data_key(dk).seal(nonce, record_id, plaintext)
+
+
+def open_sealed(dk: bytes, record_id: bytes, blob: bytes) -> bytes:
+    """The plaintext sealed in ``blob``; raises DecryptError if the blob was altered or truncated,
+    or was sealed under another key or for another record id. ValueError if ``dk`` is not 32 bytes.
+    """
+    gk = _data_key(dk)
+    if len(blob) < NONCE_LEN + TAG_LEN:
+        raise DecryptError(f"sealed blob too short: {len(blob)} bytes")
+    try:
+        return gk.open(blob[:NONCE_LEN], record_id, blob[NONCE_LEN:])
+    except TagMismatch:
+        raise DecryptError("sealed payload failed authentication") from None
+
+
+def forget_data_key(dk: bytes) -> None:
+    """Drop any cached state derived from ``dk`` (call when a borrower's key is shredded)."""
+    _DATA_KEYS.forget(dk)
+
+
+def clear_key_cache() -> None:
+    """Drop all cached data-key state."""
+    _DATA_KEYS.clear()

@@ -1,0 +1,127 @@
+"""Per-borrower data keys: create, cache, seal and open payloads, and shred.
+
+Stored forms (all raw bytes):
+
+* wrapped key row (store CF ``keys``): ``generation u32 || wrapped key``; after shredding only
+  ``generation u32`` remains, so a later key for the same borrower gets a new generation and old
+  payloads stay unreadable.
+* payload blob: ``0x00 || plaintext`` for entries with no borrower, or
+  ``0x01 || generation u32 || seal(data key, entry id, payload)``.
+"""
+
+from __future__ import annotations
+
+import struct
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+
+from ledger.privacy.crypto import (
+    DecryptError,
+    MasterKey,
+    new_data_key,
+    open_sealed,
+    seal,
+    unwrap_key,
+    wrap_key,
+)
+from ledger.store.rocks import RocksStore
+
+_GEN = struct.Struct(">I")
+PLAIN, SEALED = 0, 1
+
+
+class Vault:
+    """Seals payloads under per-borrower keys wrapped by the master key. Thread-safe."""
+
+    def __init__(self, master: MasterKey, store: RocksStore, cache_size: int = 65536) -> None:
+        self._master = master
+        self._store = store
+        self._cache: OrderedDict[bytes, tuple[int, bytes]] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+        self._pending: dict[bytes, tuple[int, bytes]] = {}
+
+    def _row(self, ref: bytes) -> tuple[int, bytes | None]:
+        raw = self._store.wrapped_key(ref)
+        if raw is None:
+            return 0, None
+        gen = _GEN.unpack_from(raw)[0]
+        return gen, (unwrap_key(self._master, ref, raw[4:]) if len(raw) > 4 else None)
+
+    def _key(self, ref: bytes) -> tuple[int, bytes | None]:
+        with self._lock:
+            hit = self._cache.get(ref)
+            if hit is not None:
+                self._cache.move_to_end(ref)
+                return hit
+        gen, dk = self._row(ref)
+        if dk is not None:
+            self._remember(ref, gen, dk)
+        return gen, dk
+
+    def _remember(self, ref: bytes, gen: int, dk: bytes) -> None:
+        with self._lock:
+            self._cache[ref] = (gen, dk)
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+
+    def seal_many(self, items: Sequence[tuple[bytes, bytes, bytes]]) -> tuple[list[bytes], dict[bytes, bytes]]:
+        """Seal ``(borrower_ref, entry_id, payload)`` items; return blobs and new wrapped key rows.
+
+        New key rows must be committed in the same WriteBatch as the blobs, then ``committed``
+        called with them.
+        """
+        blobs: list[bytes] = []
+        new_rows: dict[bytes, bytes] = {}
+        fresh: dict[bytes, tuple[int, bytes]] = {}
+        for ref, eid, payload in items:
+            if not ref:
+                blobs.append(bytes((PLAIN,)) + payload)
+                continue
+            got = fresh.get(ref)
+            if got is None:
+                gen, dk = self._key(ref)
+                if dk is None:
+                    gen, dk = gen + 1, new_data_key()
+                    fresh[ref] = (gen, dk)
+                    new_rows[ref] = _GEN.pack(gen) + wrap_key(self._master, ref, dk)
+                got = (gen, dk)
+            blobs.append(bytes((SEALED,)) + _GEN.pack(got[0]) + seal(got[1], eid, payload))
+        self._pending = fresh
+        return blobs, new_rows
+
+    def committed(self, rows: dict[bytes, bytes]) -> None:
+        """Cache the keys of rows that are now durable."""
+        for ref in rows:
+            if ref in self._pending:
+                self._remember(ref, *self._pending[ref])
+        self._pending = {}
+
+    def open(self, ref: bytes, entry_id: bytes, blob: bytes) -> bytes | None:
+        """The payload, or None if it was erased (key shredded) or redacted (empty blob).
+
+        Raises DecryptError if the blob was tampered with under a live key.
+        """
+        if not blob:
+            return None
+        if blob[0] == PLAIN:
+            return blob[1:]
+        gen = _GEN.unpack_from(blob, 1)[0]
+        cur, dk = self._key(ref)
+        if dk is None or gen != cur:
+            return None
+        return open_sealed(dk, entry_id, blob[5:])
+
+    def shred_row(self, ref: bytes) -> tuple[bytes, bytes]:
+        """The (key, value) meta row that erases ``ref``'s key, to commit with the erasure entry."""
+        gen, _ = self._row(ref)
+        return ref, _GEN.pack(gen)
+
+    def forget(self, ref: bytes) -> None:
+        """Drop a shredded key from the cache."""
+        with self._lock:
+            self._cache.pop(ref, None)
+
+
+__all__ = ["DecryptError", "Vault"]

@@ -1,0 +1,254 @@
+"""LogStore on RocksDB through rocksdict, always in raw mode (bytes in, bytes out, never pickle)."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from rocksdict import AccessType, Options, Rdict, ReadOptions, WriteBatch, WriteOptions
+
+from ledger.chain import Checkpoint, CheckpointError, decode_checkpoint
+from ledger.store.base import BlockWrite, StoredEntry, StoreError
+
+CF_RECORDS = "records"  # leaf index u64 -> leaf (114) || ref length u8 || borrower ref || payload blob
+CF_NODES = "nodes"  # level u8 || index u64 -> 32-byte hash
+CF_CHECKPOINTS = "checkpoints"  # tree size u64 -> encoded checkpoint
+CF_IDS = "ids"  # entry id -> leaf index u64
+CF_BORROWERS = "borrowers"  # borrower ref || day u32 || leaf index u64 -> b""
+CF_KEYS = "keys"  # borrower ref -> wrapped data key
+CF_META = "meta"  # domain rows, see BlockWrite.extra
+COLUMN_FAMILIES = (CF_RECORDS, CF_NODES, CF_CHECKPOINTS, CF_IDS, CF_BORROWERS, CF_KEYS, CF_META)
+
+_U64 = struct.Struct(">Q")
+_NODE = struct.Struct(">BQ")
+_BORROWER_SUFFIX = struct.Struct(">IQ")
+LEAF_BYTES = 114
+
+
+def node_key(level: int, index: int) -> bytes:
+    return _NODE.pack(level, index)
+
+
+def _entry_value(leaf: bytes, borrower_ref: bytes, payload: bytes) -> bytes:
+    return leaf + bytes((len(borrower_ref),)) + borrower_ref + payload
+
+
+def _entry(index: int, v: bytes) -> StoredEntry:
+    n = v[LEAF_BYTES]
+    o = LEAF_BYTES + 1
+    return StoredEntry(index, v[:LEAF_BYTES], v[o + n :], v[o : o + n])
+
+
+def _options() -> Options:
+    opt = Options(raw_mode=True)
+    opt.create_if_missing(True)
+    opt.create_missing_column_families(True)
+    opt.increase_parallelism(2)
+    return opt
+
+
+class RocksStore:
+    """The node's RocksDB store. Open one per data dir; RocksDB's own lock refuses a second opener."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        opt = _options()
+        cfs = {name: _options() for name in COLUMN_FAMILIES}
+        access = AccessType.read_only() if read_only else AccessType.read_write()
+        try:
+            self._db = Rdict(str(self.path), options=opt, column_families=cfs, access_type=access)
+        except Exception as exc:  # rocksdict raises plain Exception for lock/corruption errors
+            raise StoreError(f"cannot open store at {self.path}: {exc}") from exc
+        self._cf = {name: self._db.get_column_family(name) for name in COLUMN_FAMILIES}
+        self._h = {name: self._db.get_column_family_handle(name) for name in COLUMN_FAMILIES}
+        self._sync = WriteOptions()
+        self._sync.sync = True
+        self._closed = False
+        self._head: Checkpoint | None = self._load_head()
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    def commit_block(self, block: BlockWrite) -> None:
+        wb = WriteBatch(raw_mode=True)
+        h = self._h
+        rec, ids, bor = h[CF_RECORDS], h[CF_IDS], h[CF_BORROWERS]
+        for e in block.entries:
+            k = _U64.pack(e.leaf_index)
+            wb.put(k, _entry_value(e.leaf, e.borrower_ref, e.payload), rec)
+            wb.put(e.entry_id, k, ids)
+            if e.borrower_ref:
+                wb.put(e.borrower_ref + _BORROWER_SUFFIX.pack(e.day, e.leaf_index), b"", bor)
+        nodes = h[CF_NODES]
+        for level, index, digest in block.nodes:
+            wb.put(_NODE.pack(level, index), digest, nodes)
+        for ref, wrapped in block.wrapped_keys.items():
+            wb.put(ref, wrapped, h[CF_KEYS])
+        for k2, v2 in block.extra.items():
+            if v2:
+                wb.put(k2, v2, h[CF_META])
+            else:
+                wb.delete(k2, h[CF_META])
+        cp = block.checkpoint
+        wb.put(_U64.pack(cp.tree_size), cp.encode(), h[CF_CHECKPOINTS])
+        self._write(wb)
+        self._head = cp
+
+    def _write(self, wb: WriteBatch) -> None:
+        try:
+            self._db.write(wb, self._sync)
+        except Exception as exc:
+            raise StoreError(f"synced write failed: {exc}") from exc
+
+    def put_meta(self, rows: dict[bytes, bytes]) -> None:
+        """Durably set (value) or delete (empty value) meta rows outside a block."""
+        wb = WriteBatch(raw_mode=True)
+        for k, v in rows.items():
+            if v:
+                wb.put(k, v, self._h[CF_META])
+            else:
+                wb.delete(k, self._h[CF_META])
+        self._write(wb)
+
+    def shred_key(self, borrower_ref: bytes) -> None:
+        """Delete a borrower's wrapped data key durably, then compact so no copy stays on disk."""
+        wb = WriteBatch(raw_mode=True)
+        wb.delete(borrower_ref, self._h[CF_KEYS])
+        self._write(wb)
+        self._cf[CF_KEYS].flush(True)
+        self._cf[CF_KEYS].compact_range(None, None)
+
+    def redact_payloads(self, indices: Sequence[int]) -> None:
+        """Durably replace the payloads of these leaves with nothing, keeping their leaves."""
+        wb = WriteBatch(raw_mode=True)
+        for entry in self.get_entries(indices):
+            wb.put(_U64.pack(entry.leaf_index), _entry_value(entry.leaf, entry.borrower_ref, b""), self._h[CF_RECORDS])
+        self._write(wb)
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        return self._head
+
+    def _load_head(self) -> Checkpoint | None:
+        it = self._cf[CF_CHECKPOINTS].iter(ReadOptions())
+        it.seek_to_last()
+        if not it.valid():
+            return None
+        return self._decode_cp(it.value())
+
+    @staticmethod
+    def _decode_cp(raw: bytes) -> Checkpoint:
+        try:
+            return decode_checkpoint(raw)
+        except CheckpointError as exc:
+            raise StoreError(str(exc)) from exc
+
+    def checkpoint_at(self, tree_size: int) -> Checkpoint | None:
+        raw = self._cf[CF_CHECKPOINTS].get(_U64.pack(tree_size))
+        return None if raw is None else self._decode_cp(raw)
+
+    def checkpoint_covering(self, leaf_index: int) -> Checkpoint | None:
+        """The first checkpoint that includes leaf ``leaf_index`` (the one of the block that added it)."""
+        for raw in self._iter_values(CF_CHECKPOINTS, _U64.pack(leaf_index + 1)):
+            return self._decode_cp(raw)
+        return None
+
+    def checkpoints(self, start_size: int = 0) -> list[Checkpoint]:
+        return [self._decode_cp(v) for v in self._iter_values(CF_CHECKPOINTS, _U64.pack(start_size))]
+
+    def _iter_values(self, cf: str, start: bytes) -> Iterator[bytes]:
+        it = self._cf[cf].iter(ReadOptions())
+        it.seek(start)
+        while it.valid():
+            yield it.value()
+            it.next()
+
+    def iter_entries(self, start: int = 0) -> Iterator[StoredEntry]:
+        """All entries from leaf ``start`` on, in leaf order (for audits)."""
+        it = self._cf[CF_RECORDS].iter(ReadOptions())
+        it.seek(_U64.pack(start))
+        while it.valid():
+            yield _entry(_U64.unpack(it.key())[0], it.value())
+            it.next()
+
+    def get_nodes(self, addresses: Sequence[tuple[int, int]]) -> list[bytes]:
+        if not addresses:
+            return []
+        vals = self._cf[CF_NODES].get([_NODE.pack(lv, ix) for lv, ix in addresses])
+        for (lv, ix), v in zip(addresses, vals, strict=True):
+            if v is None:
+                raise StoreError(f"merkle node level={lv} index={ix} is missing")
+        return vals  # type: ignore[no-any-return]
+
+    def get_entries(self, indices: Sequence[int]) -> list[StoredEntry]:
+        if not indices:
+            return []
+        vals = self._cf[CF_RECORDS].get([_U64.pack(i) for i in indices])
+        out = []
+        for i, v in zip(indices, vals, strict=True):
+            if v is None:
+                raise StoreError(f"leaf {i} is missing")
+            out.append(_entry(i, v))
+        return out
+
+    def find_ids(self, entry_ids: Sequence[bytes]) -> list[int | None]:
+        if not entry_ids:
+            return []
+        vals = self._cf[CF_IDS].get(list(entry_ids))
+        return [None if v is None else _U64.unpack(v)[0] for v in vals]
+
+    def borrower_indices(self, borrower_ref: bytes, limit: int = 0) -> list[int]:
+        out: list[int] = []
+        it = self._cf[CF_BORROWERS].iter(ReadOptions())
+        it.seek(borrower_ref)
+        n = len(borrower_ref)
+        while it.valid():
+            k = it.key()
+            if k[:n] != borrower_ref:
+                break
+            out.append(_BORROWER_SUFFIX.unpack_from(k, n)[1])
+            if limit and len(out) >= limit:
+                break
+            it.next()
+        return out
+
+    def wrapped_key(self, borrower_ref: bytes) -> bytes | None:
+        v = self._cf[CF_KEYS].get(borrower_ref)
+        return None if v is None else bytes(v)
+
+    def meta(self, key: bytes) -> bytes | None:
+        v = self._cf[CF_META].get(key)
+        return None if v is None else bytes(v)
+
+    def meta_prefix(self, prefix: bytes) -> list[tuple[bytes, bytes]]:
+        """Meta rows whose key starts with ``prefix``, in key order."""
+        out = []
+        it = self._cf[CF_META].iter(ReadOptions())
+        it.seek(prefix)
+        while it.valid() and it.key().startswith(prefix):
+            out.append((it.key(), it.value()))
+            it.next()
+        return out
+
+    def property_int(self, name: str) -> int | None:
+        """A RocksDB integer property of the default column family (for metrics)."""
+        try:
+            v = self._db.property_int_value(name)
+        except Exception:
+            return None
+        return None if v is None else int(v)
+
+    def close(self) -> None:
+        """Flush and release the database lock. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        # RocksDB stays open while any column-family handle lives: drop them all first.
+        for cf in self._cf.values():
+            cf.close()
+        self._cf.clear()
+        self._h.clear()
+        self._db.close()
+        del self._db

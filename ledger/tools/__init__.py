@@ -1,0 +1,1 @@
+"""Developer tools (code generation). Not used at run time."""

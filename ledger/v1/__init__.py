@@ -1,0 +1,1 @@
+"""Generated protobuf code (package ledger.v1). Do not edit."""

@@ -1,0 +1,287 @@
+"""Borrower pseudonyms and envelope encryption (ledger.privacy)."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import hmac
+import os
+import pickle
+import time
+from pathlib import Path
+
+import pytest
+from Crypto.Cipher import AES
+
+from ledger.privacy import _gcm
+from ledger.privacy.crypto import (
+    DecryptError,
+    ErasedError,
+    KeyUnwrapError,
+    MasterKey,
+    MasterKeyError,
+    PrivacyError,
+    clear_key_cache,
+    forget_data_key,
+    generate_key_file,
+    new_data_key,
+    open_sealed,
+    seal,
+    unwrap_key,
+    wrap_key,
+)
+from ledger.privacy.pseudonym import borrower_ref, normalize_national_id, short_ref
+
+KEY_HEX = "00112233445566778899aabbccddeeff" * 2
+CKEY = b"consortium-key-0123456789abcdef!"
+RID = bytes(range(32))
+REF = b"\x42" * 32
+
+
+@pytest.fixture
+def master() -> MasterKey:
+    return MasterKey.from_env("K", environ={"K": KEY_HEX})
+
+
+def flip(b: bytes, i: int) -> bytes:
+    return b[:i] + bytes([b[i] ^ 1]) + b[i + 1 :]
+
+
+# ----------------------------------------------------------------------------------- payloads
+
+
+def test_seal_roundtrip_sizes() -> None:
+    dk = new_data_key()
+    for n in (0, 1, 15, 16, 17, 300, 1024, 5000, 70_000):
+        pt = os.urandom(n)
+        blob = seal(dk, RID, pt)
+        assert len(blob) == 12 + n + 16
+        assert open_sealed(dk, RID, blob) == pt
+
+
+def test_seal_uses_fresh_nonce() -> None:
+    dk = new_data_key()
+    assert seal(dk, RID, b"x" * 40) != seal(dk, RID, b"x" * 40)
+
+
+def test_seal_is_standard_gcm() -> None:
+    dk, pt = new_data_key(), b"payload" * 40
+    blob = seal(dk, RID, pt)
+    c = AES.new(dk, AES.MODE_GCM, nonce=blob[:12])
+    c.update(RID)
+    assert c.decrypt_and_verify(blob[12:-16], blob[-16:]) == pt
+
+
+def test_fast_path_active_and_matches_library() -> None:
+    assert _gcm.FAST_PATH
+    key, nonce = os.urandom(32), os.urandom(12)
+    fast, slow = _gcm.GcmKey(key, fast=True), _gcm.GcmKey(key, fast=False)
+    for n in (0, 5, 16, 33, 1040, 1041, 66_000):
+        aad, pt = os.urandom(n % 50), os.urandom(n)
+        assert fast.seal(nonce, aad, pt) == slow.seal(nonce, aad, pt)
+
+
+def test_nist_gcm_vector() -> None:
+    # NIST SP 800-38D test case 16 (AES-256, 96-bit IV, AAD).
+    key = bytes.fromhex("feffe9928665731c6d6a8f9467308308" * 2)
+    iv = bytes.fromhex("cafebabefacedbaddecaf888")
+    pt = bytes.fromhex(
+        "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72"
+        "1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39"
+    )
+    aad = bytes.fromhex("feedfacedeadbeeffeedfacedeadbeefabaddad2")
+    ct = bytes.fromhex(
+        "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa"
+        "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662"
+    )
+    tag = bytes.fromhex("76fc6ece0f4e1768cddf8853bb2d551b")
+    assert _gcm.GcmKey(key).seal(iv, aad, pt) == ct + tag
+
+
+@pytest.mark.parametrize("where", ["nonce", "ciphertext", "tag"])
+def test_tamper_detected(where: str) -> None:
+    dk = new_data_key()
+    blob = seal(dk, RID, b"secret payload" * 20)
+    i = {"nonce": 3, "ciphertext": 12 + 7, "tag": len(blob) - 2}[where]
+    with pytest.raises(DecryptError):
+        open_sealed(dk, RID, flip(blob, i))
+
+
+def test_wrong_record_id_or_key_or_truncation() -> None:
+    dk = new_data_key()
+    blob = seal(dk, RID, b"abc")
+    with pytest.raises(DecryptError):
+        open_sealed(dk, flip(RID, 0), blob)
+    with pytest.raises(DecryptError):
+        open_sealed(new_data_key(), RID, blob)
+    for cut in (blob[:-1], blob[:27], b""):
+        with pytest.raises(DecryptError):
+            open_sealed(dk, RID, cut)
+    assert issubclass(DecryptError, PrivacyError) and issubclass(ErasedError, PrivacyError)
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError):
+        seal(b"short", RID, b"x")
+    with pytest.raises(ValueError):
+        seal(new_data_key(), b"", b"x")
+
+
+def test_forget_and_clear_cache() -> None:
+    dk = new_data_key()
+    blob = seal(dk, RID, b"x")
+    forget_data_key(dk)
+    clear_key_cache()
+    assert open_sealed(dk, RID, blob) == b"x"
+
+
+def test_speed_50_payloads() -> None:
+    dk, pt = new_data_key(), os.urandom(300)
+    ids = [os.urandom(32) for _ in range(50)]
+    best = float("inf")
+    for _ in range(5):
+        t = time.perf_counter()
+        blobs = [seal(dk, i, pt) for i in ids]
+        outs = [open_sealed(dk, i, b) for i, b in zip(ids, blobs, strict=True)]
+        best = min(best, time.perf_counter() - t)
+    assert outs == [pt] * 50
+    assert best < 0.005  # ~0.45 ms measured; generous for slow CI machines
+
+
+# --------------------------------------------------------------------------------- data keys
+
+
+def test_wrap_unwrap(master: MasterKey) -> None:
+    dk = new_data_key()
+    wrapped = wrap_key(master, REF, dk)
+    assert len(wrapped) == 60
+    assert unwrap_key(master, REF, wrapped) == dk
+
+
+def test_unwrap_wrong_borrower_or_tamper_or_master(master: MasterKey, tmp_path: Path) -> None:
+    wrapped = wrap_key(master, REF, new_data_key())
+    with pytest.raises(KeyUnwrapError):
+        unwrap_key(master, b"\x43" * 32, wrapped)
+    for i in (0, 20, 59):
+        with pytest.raises(KeyUnwrapError):
+            unwrap_key(master, REF, flip(wrapped, i))
+    with pytest.raises(KeyUnwrapError):
+        unwrap_key(master, REF, wrapped[:-1])
+    other = generate_key_file(tmp_path / "other.key")
+    with pytest.raises(KeyUnwrapError):
+        unwrap_key(other, REF, wrapped)
+
+
+# -------------------------------------------------------------------------------- master key
+
+
+def test_master_from_env_hex_and_base64() -> None:
+    raw = bytes.fromhex(KEY_HEX)
+    a = MasterKey.from_env("K", environ={"K": KEY_HEX})
+    b = MasterKey.from_env("K", environ={"K": base64.b64encode(raw).decode()})
+    c = MasterKey.from_env("K", environ={"K": base64.urlsafe_b64encode(raw).decode() + "\n"})
+    assert a.fingerprint == b.fingerprint == c.fingerprint and len(a.fingerprint) == 8
+
+
+def test_master_from_real_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREDITLEDGER_MASTER_KEY", KEY_HEX)
+    assert MasterKey.from_env().fingerprint == MasterKey.load("env:CREDITLEDGER_MASTER_KEY").fingerprint
+
+
+@pytest.mark.parametrize("value", ["", "   ", "zz" * 32, KEY_HEX[:-2], base64.b64encode(b"x" * 31).decode()])
+def test_master_from_env_rejects(value: str) -> None:
+    with pytest.raises(MasterKeyError) as ei:
+        MasterKey.from_env("K", environ={"K": value} if value else {})
+    assert KEY_HEX not in str(ei.value)
+
+
+def test_master_from_file(tmp_path: Path) -> None:
+    p = tmp_path / "master.key"
+    p.write_text(KEY_HEX + "\n")
+    p.chmod(0o600)
+    env = MasterKey.from_env("K", environ={"K": KEY_HEX})
+    assert MasterKey.from_file(p).fingerprint == env.fingerprint
+    assert MasterKey.load(f"file:{p}").fingerprint == env.fingerprint
+    raw = tmp_path / "raw.key"
+    raw.write_bytes(bytes.fromhex(KEY_HEX))
+    raw.chmod(0o600)
+    assert MasterKey.load(raw).fingerprint == env.fingerprint
+
+
+def test_master_file_errors(tmp_path: Path) -> None:
+    with pytest.raises(MasterKeyError):
+        MasterKey.from_file(tmp_path / "missing.key")
+    with pytest.raises(MasterKeyError):
+        MasterKey.from_file(tmp_path)
+    p = tmp_path / "open.key"
+    p.write_text(KEY_HEX)
+    p.chmod(0o644)
+    with pytest.raises(MasterKeyError, match="other users"):
+        MasterKey.from_file(p)
+
+
+def test_master_key_file_inside_data_dir_refused(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "sub").mkdir(parents=True)
+    inside = data / "sub" / "master.key"
+    inside.write_text(KEY_HEX)
+    inside.chmod(0o600)
+    with pytest.raises(MasterKeyError, match="inside the data directory"):
+        MasterKey.load(inside, data_dir=data)
+    with pytest.raises(MasterKeyError, match="inside the data directory"):
+        MasterKey.load(f"file:{data}/../data/sub/master.key", data_dir=str(data))
+    link = tmp_path / "link.key"  # a path outside that resolves inside
+    link.symlink_to(inside)
+    with pytest.raises(MasterKeyError, match="inside the data directory"):
+        MasterKey.load(link, data_dir=data)
+    with pytest.raises(MasterKeyError):
+        generate_key_file(data / "new.key", data_dir=data)
+    assert not (data / "new.key").exists()
+    outside = generate_key_file(tmp_path / "ok.key", data_dir=data)
+    assert MasterKey.load(tmp_path / "ok.key", data_dir=data).fingerprint == outside.fingerprint
+    assert (tmp_path / "ok.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_master_key_never_shown(master: MasterKey) -> None:
+    raw = bytes.fromhex(KEY_HEX)
+    for text in (repr(master), str(master), f"{master}"):
+        assert KEY_HEX not in text and raw.hex() not in text and master.fingerprint in text
+    with pytest.raises(TypeError):
+        pickle.dumps(master)
+    with pytest.raises(TypeError):
+        copy.copy(master)
+    with pytest.raises(TypeError):
+        MasterKey(raw)
+
+
+# --------------------------------------------------------------------------------- pseudonyms
+
+
+def test_normalize_national_id() -> None:
+    assert normalize_national_id(" 123-45.678 9x ") == "123456789X"
+    assert normalize_national_id("ab\t12") == "AB12"
+    for bad in ("", " - . ", "12#4", "éé12", "1" * 65):
+        with pytest.raises(ValueError, match=r"^national_id:") as ei:
+            normalize_national_id(bad)
+        assert bad.strip(" -.") == "" or bad not in str(ei.value)
+
+
+def test_borrower_ref_deterministic_and_keyed() -> None:
+    a = borrower_ref(CKEY, "123-45-6789")
+    assert len(a) == 32
+    assert a == borrower_ref(CKEY, "123 45 6789") == borrower_ref(CKEY, "123456789")
+    assert a != borrower_ref(CKEY, "123456780")
+    assert a != borrower_ref(b"another-consortium-key-000000000", "123456789")
+    expect = hmac.new(CKEY, b"creditledger/borrower/v1\x00123456789", hashlib.sha256).digest()
+    assert a == expect
+    with pytest.raises(ValueError, match="consortium_key"):
+        borrower_ref(b"short", "123456789")
+
+
+def test_short_ref() -> None:
+    ref = borrower_ref(CKEY, "X1")
+    s = short_ref(ref)
+    assert len(s) == 8 and s == ref.hex()[:8]
+    with pytest.raises(ValueError):
+        short_ref(b"abc")
