@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import hashlib
-import hmac
 import os
 import pickle
 import time
@@ -13,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from Crypto.Cipher import AES
+from Crypto.Hash import HMAC, SHA256
 
 from ledger.privacy import _gcm
 from ledger.privacy.crypto import (
@@ -273,7 +272,7 @@ def test_borrower_ref_deterministic_and_keyed() -> None:
     assert a == borrower_ref(CKEY, "123 45 6789") == borrower_ref(CKEY, "123456789")
     assert a != borrower_ref(CKEY, "123456780")
     assert a != borrower_ref(b"another-consortium-key-000000000", "123456789")
-    expect = hmac.new(CKEY, b"creditledger/borrower/v1\x00123456789", hashlib.sha256).digest()
+    expect = HMAC.new(CKEY, b"creditledger/borrower/v1\x00123456789", digestmod=SHA256).digest()
     assert a == expect
     with pytest.raises(ValueError, match="consortium_key"):
         borrower_ref(b"short", "123456789")

@@ -4,14 +4,16 @@
 Every member holding the consortium key derives the same ref for the same person; anyone without
 the key cannot test guesses against stored refs. Pure functions; no I/O. Error messages never
 contain the national id itself.
+
+HMAC comes from the standard library (OpenSSL, one-shot ``hmac.digest``): it gives the same bytes as
+pycryptodome's ``Crypto.Hash.HMAC`` with SHA256 (the tests check against a second implementation)
+at ~1 µs per ref instead of ~19 µs.
 """
 
 from __future__ import annotations
 
-import threading
-from typing import Any, Final
-
-from Crypto.Hash import HMAC, SHA256
+import hmac
+from typing import Final
 
 BORROWER_DOMAIN: Final = b"creditledger/borrower/v1\x00"
 BORROWER_REF_LEN: Final = 32
@@ -38,22 +40,6 @@ def normalize_national_id(raw: str) -> str:
     return s
 
 
-_lock = threading.Lock()
-_prepared: dict[bytes, Any] = {}  # consortium key -> HMAC already keyed and fed the domain tag
-
-
-def _keyed(consortium_key: bytes) -> Any:
-    with _lock:
-        h = _prepared.get(consortium_key)
-    if h is None:
-        h = HMAC.new(bytes(consortium_key), BORROWER_DOMAIN, digestmod=SHA256)
-        with _lock:
-            if len(_prepared) >= 16:  # a process normally uses one consortium key
-                _prepared.clear()
-            _prepared[bytes(consortium_key)] = h
-    return h.copy()
-
-
 def borrower_ref(consortium_key: bytes, national_id: str) -> bytes:
     """The 32-byte pseudonym of ``national_id`` (normalized first) under ``consortium_key``.
 
@@ -62,10 +48,8 @@ def borrower_ref(consortium_key: bytes, national_id: str) -> bytes:
     """
     if len(consortium_key) < MIN_CONSORTIUM_KEY_LEN:
         raise ValueError(f"consortium_key: must be at least {MIN_CONSORTIUM_KEY_LEN} bytes")
-    h = _keyed(consortium_key)
-    h.update(normalize_national_id(national_id).encode("ascii"))
-    ref: bytes = h.digest()
-    return ref
+    msg = BORROWER_DOMAIN + normalize_national_id(national_id).encode("ascii")
+    return hmac.digest(consortium_key, msg, "sha256")
 
 
 def short_ref(ref: bytes) -> str:
