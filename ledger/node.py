@@ -60,6 +60,7 @@ class Node:
         self.signer = NodeSigner(settings.node_seed, settings.log_id)
         self.metrics = Metrics()
         self.metrics.set_backend(backend.name)
+        self.metrics.attach_store(store, settings.data_dir)
         self.backend = backend
         self.vault = Vault(settings.master_key, store)
         self.committer = BlockCommitter(store, self.signer, self.vault, self.metrics, settings.clock)

@@ -39,7 +39,10 @@ def _read_records(path: Path) -> Iterator[records_pb2.CreditRecord]:
                 yield json_format.ParseDict({k: v for k, v in row.items() if v != ""}, records_pb2.CreditRecord())
         return
     text = path.read_text()
-    docs = json.loads(text) if text.lstrip().startswith("[") else [json.loads(x) for x in text.splitlines() if x.strip()]
+    if text.lstrip().startswith("["):
+        docs = json.loads(text)
+    else:
+        docs = [json.loads(x) for x in text.splitlines() if x.strip()]
     for d in docs:
         yield json_format.ParseDict(d, records_pb2.CreditRecord())
 
@@ -52,7 +55,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_keygen(args: argparse.Namespace) -> int:
     signer = RecordSigner.generate()
-    seed = signer._key.encode()  # noqa: SLF001 - the seed is what we write
+    seed = signer._key.encode()
     write_secret(Path(args.out), bytes(seed))
     print(json.dumps({"public_key": signer.public_key.hex(), "key_id": signer.key_id.hex(), "seed_file": args.out}))
     return 0
@@ -102,7 +105,8 @@ def cmd_history(args: argparse.Namespace) -> int:
         else:
             print(f"leaf {e.leaf_index:>8}  (erased)")
     cp = client.trusted
-    print(f"all proofs verified against checkpoint {cp.sequence if cp else '-'} (tree size {cp.tree_size if cp else 0})")
+    if cp is not None:
+        print(f"all proofs verified against checkpoint {cp.sequence} (tree size {cp.tree_size})")
     return 0
 
 

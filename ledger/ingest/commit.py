@@ -100,7 +100,13 @@ class BlockCommitter:
         block = BlockWrite(entries, nodes, cp, wrapped)
         for hook in self.block_hooks:
             hook(entries, block)
-        self.store.commit_block(block)  # synced; raises and changes nothing on failure
+        try:
+            written = self.store.commit_block(block)  # synced; raises and changes nothing on failure
+        except Exception:
+            self.metrics.commit_failures.inc()
+            raise
+        self.metrics.commits.inc()
+        self.metrics.commit_bytes.inc(written or 0)
         self.tree, self.head = tree, cp
         self.vault.committed(wrapped)
         return cp

@@ -66,7 +66,7 @@ class Pipeline:
         self._backend = backend
         self._metrics = metrics
         self._in: queue.Queue[object] = queue.Queue()
-        self._to_commit: queue.Queue[object] = queue.Queue(maxsize=2)
+        self._to_commit: queue.Queue[tuple[list[_Batch], list[bool] | None] | object] = queue.Queue(maxsize=2)
         self._pending = 0
         self._lock = threading.Lock()
         self._closed = False
@@ -170,7 +170,9 @@ class Pipeline:
             job = self._to_commit.get()
             if job is _STOP:
                 return
-            block, verdicts = job  # type: ignore[misc]
+            assert isinstance(job, tuple)
+            block: list[_Batch] = job[0]
+            verdicts: list[bool] | None = job[1]
             if verdicts is None:  # the stop arrived mid-gather: verify the tail here
                 verdicts = self._verify(block)
             self._commit(block, verdicts)

@@ -90,11 +90,15 @@ class LogServicer(ledger_pb2_grpc.LogServicer):
         self.node = node
 
     @rpc
-    def GetCheckpoint(self, request: ledger_pb2.GetCheckpointRequest, context: grpc.ServicerContext) -> ledger_pb2.Checkpoint:
+    def GetCheckpoint(
+        self, request: ledger_pb2.GetCheckpointRequest, context: grpc.ServicerContext
+    ) -> ledger_pb2.Checkpoint:
         return convert.checkpoint_pb(self.node.reader.checkpoint(request.tree_size))
 
     @rpc
-    def GetRecord(self, request: ledger_pb2.GetRecordRequest, context: grpc.ServicerContext) -> ledger_pb2.GetRecordResponse:
+    def GetRecord(
+        self, request: ledger_pb2.GetRecordRequest, context: grpc.ServicerContext
+    ) -> ledger_pb2.GetRecordResponse:
         e = self.node.reader.record(request.record_id, request.tree_size)
         cp = self.node.reader.checkpoint(request.tree_size)
         return ledger_pb2.GetRecordResponse(
@@ -129,6 +133,8 @@ class QueryServicer(ledger_pb2_grpc.QueryServicer):
         with self.node.metrics.query_seconds.labels("history").time():
             entries, cp = self.node.reader.borrower_history(request.borrower_ref, request.limit)
             return ledger_pb2.BorrowerHistoryResponse(
-                entries=[ledger_pb2.HistoryEntry(entry=convert.log_entry_pb(e), public_key=e.public_key) for e in entries],
+                entries=[
+                    ledger_pb2.HistoryEntry(entry=convert.log_entry_pb(e), public_key=e.public_key) for e in entries
+                ],
                 checkpoint=convert.checkpoint_pb(cp),
             )

@@ -41,7 +41,7 @@ class BlockWrite:
     entries: list[EntryWrite]
     nodes: list[tuple[int, int, bytes]]  # (level, index, hash) of newly completed subtrees
     checkpoint: Checkpoint
-    wrapped_keys: dict[bytes, bytes] = field(default_factory=dict)  # borrower_ref -> wrapped data key
+    wrapped_keys: dict[bytes, bytes] = field(default_factory=dict)  # borrower_ref -> wrapped key row
     extra: dict[bytes, bytes] = field(default_factory=dict)  # meta rows (e.g. domain indexes)
 
 
@@ -66,8 +66,8 @@ class LogStore(Protocol):
         """All checkpoints with tree_size >= start_size, in chain order."""
         ...
 
-    def commit_block(self, block: BlockWrite) -> None:
-        """Write the block atomically with sync on. Raises StoreError; then nothing was written."""
+    def commit_block(self, block: BlockWrite) -> int:
+        """Write the block atomically with sync on; return bytes written. Raises StoreError; then nothing was written."""
         ...
 
     def get_nodes(self, addresses: Sequence[tuple[int, int]]) -> list[bytes]:

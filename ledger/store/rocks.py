@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import cast
 
 from rocksdict import AccessType, Options, Rdict, ReadOptions, WriteBatch, WriteOptions
 
@@ -40,6 +41,11 @@ def _entry(index: int, v: bytes) -> StoredEntry:
     return StoredEntry(index, v[:LEAF_BYTES], v[o + n :], v[o : o + n])
 
 
+def _multi_get(cf: Rdict, keys: list[bytes]) -> list[bytes | None]:
+    """One RocksDB multi-get; None where a key is absent."""
+    return cast("list[bytes | None]", cf.get(keys))
+
+
 def _options() -> Options:
     opt = Options(raw_mode=True)
     opt.create_if_missing(True)
@@ -70,7 +76,8 @@ class RocksStore:
 
     # -- writes ---------------------------------------------------------------------------------
 
-    def commit_block(self, block: BlockWrite) -> None:
+    def commit_block(self, block: BlockWrite) -> int:
+        """Write the block in one synced WriteBatch; returns the batch's size in bytes."""
         wb = WriteBatch(raw_mode=True)
         h = self._h
         rec, ids, bor = h[CF_RECORDS], h[CF_IDS], h[CF_BORROWERS]
@@ -92,8 +99,10 @@ class RocksStore:
                 wb.delete(k2, h[CF_META])
         cp = block.checkpoint
         wb.put(_U64.pack(cp.tree_size), cp.encode(), h[CF_CHECKPOINTS])
+        size = int(wb.size_in_bytes())
         self._write(wb)
         self._head = cp
+        return size
 
     def _write(self, wb: WriteBatch) -> None:
         try:
@@ -176,16 +185,18 @@ class RocksStore:
     def get_nodes(self, addresses: Sequence[tuple[int, int]]) -> list[bytes]:
         if not addresses:
             return []
-        vals = self._cf[CF_NODES].get([_NODE.pack(lv, ix) for lv, ix in addresses])
+        vals = _multi_get(self._cf[CF_NODES], [_NODE.pack(lv, ix) for lv, ix in addresses])
+        out: list[bytes] = []
         for (lv, ix), v in zip(addresses, vals, strict=True):
             if v is None:
                 raise StoreError(f"merkle node level={lv} index={ix} is missing")
-        return vals  # type: ignore[no-any-return]
+            out.append(v)
+        return out
 
     def get_entries(self, indices: Sequence[int]) -> list[StoredEntry]:
         if not indices:
             return []
-        vals = self._cf[CF_RECORDS].get([_U64.pack(i) for i in indices])
+        vals = _multi_get(self._cf[CF_RECORDS], [_U64.pack(i) for i in indices])
         out = []
         for i, v in zip(indices, vals, strict=True):
             if v is None:
@@ -196,7 +207,7 @@ class RocksStore:
     def find_ids(self, entry_ids: Sequence[bytes]) -> list[int | None]:
         if not entry_ids:
             return []
-        vals = self._cf[CF_IDS].get(list(entry_ids))
+        vals = _multi_get(self._cf[CF_IDS], list(entry_ids))
         return [None if v is None else _U64.unpack(v)[0] for v in vals]
 
     def borrower_indices(self, borrower_ref: bytes, limit: int = 0) -> list[int]:
@@ -239,6 +250,18 @@ class RocksStore:
         except Exception:
             return None
         return None if v is None else int(v)
+
+    def property_ints(self, name: str) -> dict[str, int]:
+        """A RocksDB integer property for each column family (for metrics); unsupported ones left out."""
+        out: dict[str, int] = {}
+        for cf_name, cf in list(self._cf.items()):
+            try:
+                v = cf.property_int_value(name)
+            except Exception:
+                continue
+            if v is not None:
+                out[cf_name] = int(v)
+        return out
 
     def close(self) -> None:
         """Flush and release the database lock. Idempotent."""

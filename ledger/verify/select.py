@@ -19,15 +19,14 @@ def make_backend(name: str, *, workers: int | None = None) -> VerifyBackend:
     if name not in BACKENDS:
         raise ValueError(f"verify backend: unknown {name!r}, expected one of {', '.join(BACKENDS)}")
     if name in ("auto", "gpu"):
-        try:
-            from ledger.gpu import gpu_available
-        except ImportError:  # a package built without the GPU module
-            gpu_available = None
-        if gpu_available is not None and gpu_available():
+        from ledger.gpu import gpu_available
+
+        if gpu_available():
             from ledger.gpu.cupy_backend import GpuBackend
 
             log.info("verify backend: gpu")
-            return GpuBackend(fallback=CpuBackend(workers))
+            backend: VerifyBackend = GpuBackend(fallback=CpuBackend(workers))
+            return backend
         if name == "gpu":
             raise RuntimeError("verify backend gpu: cupy or a CUDA device is not available")
     log.info("verify backend: cpu (libsodium, %s threads)", workers or "all")

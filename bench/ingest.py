@@ -1,0 +1,111 @@
+"""Ingest benchmark: committed records/s over gRPC against the raw libsodium rate on the same cores.
+
+Pre-signs a workload, starts a node process on a fresh store, streams the workload from a separate
+client process, and measures committed records/s and per-batch ack latency. In the same run it
+measures libsodium batch verification on all cores. Prints one JSON line last.
+
+    python bench/ingest.py [--records 100000] [--batch 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _workload import NodeProcess, make_home, read_workload, write_workload
+
+CLIENT = r"""
+import json, sys, time
+import grpc
+sys.path.insert(0, sys.argv[3])
+from _workload import read_workload
+from ledger.v1 import ledger_pb2, ledger_pb2_grpc
+recs = read_workload(__import__('pathlib').Path(sys.argv[1]))
+batch = int(sys.argv[4])
+batches = [recs[i:i + batch] for i in range(0, len(recs), batch)]
+reqs = [ledger_pb2.StreamSubmitRequest(batch_id=i, records=b).SerializeToString() for i, b in enumerate(batches)]
+opts = [("grpc.max_send_message_length", 64 << 20), ("grpc.max_receive_message_length", 64 << 20)]
+ch = grpc.insecure_channel(sys.argv[2], options=opts)
+stub = ch.stream_stream("/ledger.v1.Submission/StreamRecords", request_serializer=lambda b: b,
+                        response_deserializer=ledger_pb2.StreamSubmitResponse.FromString)
+sent = {}
+def gen():
+    for i, r in enumerate(reqs):
+        sent[i] = time.perf_counter()
+        yield r
+t0 = time.perf_counter()
+lat, ok, bad = [], 0, 0
+for resp in stub(gen()):
+    lat.append(time.perf_counter() - sent[resp.batch_id])
+    for r in resp.results:
+        if r.HasField("receipt"): ok += 1
+        else: bad += 1
+dt = time.perf_counter() - t0
+lat.sort()
+print(json.dumps({"accepted": ok, "refused": bad, "seconds": dt,
+                  "p50_ms": lat[len(lat)//2]*1000, "p99_ms": lat[min(len(lat)-1, int(len(lat)*0.99))]*1000}))
+"""
+
+
+def libsodium_rate(n: int = 40_000) -> float:
+    """Signatures/s of the CPU backend (libsodium on all cores) on 47-byte messages."""
+    import nacl.signing
+
+    from ledger.records.signing import EntryKind, signing_message
+    from ledger.verify import CpuBackend
+
+    key = nacl.signing.SigningKey(b"\x07" * 32)
+    msgs = [signing_message(EntryKind.RECORD, os.urandom(32)) for _ in range(n)]
+    sigs = [key.sign(m).signature for m in msgs]
+    pks = [bytes(key.verify_key)] * n
+    be = CpuBackend()
+    be.verify_batch(msgs[:1000], sigs[:1000], pks[:1000])
+    t = time.perf_counter()
+    assert be.verify_batch(msgs, sigs, pks).all()
+    rate = n / (time.perf_counter() - t)
+    be.close()
+    return rate
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--records", type=int, default=100_000)
+    ap.add_argument("--batch", type=int, default=1000)
+    ap.add_argument("--backend", default="cpu")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        home = Path(tmp)
+        cfg = make_home(home, {"verify_backend": args.backend})
+        wl = write_workload(home, args.records)
+        n = len(read_workload(wl))
+        before = libsodium_rate()
+        node = NodeProcess(cfg)
+        try:
+            out = subprocess.run(
+                [sys.executable, "-c", CLIENT, str(wl), node.target, str(Path(__file__).parent), str(args.batch)],
+                capture_output=True, text=True, timeout=1800, check=True,
+            ).stdout
+        finally:
+            code = node.stop()
+        after = libsodium_rate()
+        res = json.loads(out.strip().splitlines()[-1])
+    limit = (before + after) / 2
+    rps = res["accepted"] / res["seconds"]
+    print(json.dumps({
+        "bench": "ingest", "records": n, "accepted": res["accepted"], "refused": res["refused"],
+        "backend": args.backend, "cores": os.cpu_count(), "batch": args.batch,
+        "records_per_s": round(rps), "verify_limit_per_s": round(limit), "ratio": round(rps / limit, 3),
+        "p50_ack_ms": round(res["p50_ms"], 1), "p99_ack_ms": round(res["p99_ms"], 1),
+        "node_exit": code,
+    }))
+
+
+if __name__ == "__main__":
+    main()
