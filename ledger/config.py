@@ -38,6 +38,8 @@ class NodeConfig:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     tls_client_ca: Path | None = None
+    rate_records_per_s: float = 0.0  # per-member submission rate limit; 0: off
+    rate_burst: int = 0  # token bucket size; 0: one second's worth
 
     def validate(self) -> None:
         if self.verify_backend not in BACKENDS:
@@ -54,6 +56,8 @@ class NodeConfig:
             p = getattr(self, name)
             if not p.is_file():
                 raise ConfigError(f"{name}: {p} does not exist")
+        if self.rate_records_per_s < 0 or self.rate_burst < 0:
+            raise ConfigError("rate_records_per_s, rate_burst: must not be negative")
         tls = [self.tls_cert, self.tls_key, self.tls_client_ca]
         if any(tls) and not all(tls):
             raise ConfigError("tls_cert, tls_key, tls_client_ca: give all three or none")

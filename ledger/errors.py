@@ -53,3 +53,19 @@ class ResourceExhausted(LedgerError):
 
 class DeadlineExceeded(LedgerError):
     code = "DEADLINE_EXCEEDED"
+
+
+_BY_CODE: dict[str, type[LedgerError]] = {
+    cls.code: cls
+    for cls in (
+        InvalidArgument, Unauthenticated, PermissionDenied, AlreadyExists, NotFound,
+        FailedPrecondition, Unavailable, DeadlineExceeded,
+    )
+}
+
+
+def error_for(code: str, message: str) -> LedgerError:
+    """The LedgerError for a status code name (a refusal turned back into an exception)."""
+    if code == ResourceExhausted.code:
+        return ResourceExhausted(message)
+    return _BY_CODE.get(code, LedgerError)(message)

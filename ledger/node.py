@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -15,15 +16,18 @@ from pathlib import Path
 
 from ledger.chain import Checkpoint, CheckpointError, NodeSigner, verify_checkpoint_signature, verify_link
 from ledger.errors import LedgerError
-from ledger.ingest import Pipeline, PipelineConfig, Result
+from ledger.ingest import Pipeline, PipelineConfig, Refusal, Result
 from ledger.ingest.commit import BlockCommitter
+from ledger.ingest.membership import prepare_membership
 from ledger.ingest.prepare import RecordCheck, Submitted, prepare_records
-from ledger.members import MemberRegistry
+from ledger.members import Member, MemberRegistry
+from ledger.members.log import MembershipLog, genesis_matches
 from ledger.merkle import MerkleError, leaf_hash, root_at
 from ledger.metrics import Metrics
 from ledger.privacy.crypto import MasterKey
 from ledger.privacy.vault import Vault
 from ledger.query import LogReader
+from ledger.risk.corrections import check_corrections
 from ledger.store import RocksStore, StoreError
 from ledger.verify import VerifyBackend, make_backend
 
@@ -48,10 +52,15 @@ class NodeSettings:
     pipeline: PipelineConfig = field(default_factory=PipelineConfig)
     record_check: RecordCheck | None = None
     clock: Callable[[], float] = time.time
+    # Signed MembershipChanges that must be the first entries of the log (committed into an empty
+    # store on open; checked against the log's first leaves otherwise). See ledger.members.log.
+    genesis: list[Submitted] = field(default_factory=list)
 
 
 class Node:
     """One ledger node. Thread-safe: RPC threads call ``submit`` and the query methods."""
+
+    NODE_MEMBER = "node"
 
     def __init__(self, settings: NodeSettings, store: RocksStore, backend: VerifyBackend) -> None:
         self.settings = settings
@@ -64,12 +73,31 @@ class Node:
         self.backend = backend
         self.vault = Vault(settings.master_key, store)
         self.committer = BlockCommitter(store, self.signer, self.vault, self.metrics, settings.clock)
+        # When the log holds MEMBERSHIP entries they alone define the registry (replayed here).
+        self.membership = MembershipLog(self.registry, store)
+        self.membership.load()
+        self._register_node_key()
+        self.committer.gates.append(self.membership)
+        self.committer.block_hooks.append(self.membership.block_rows)
         self.pipeline = Pipeline(self.committer, backend, self.metrics, settings.pipeline)
         self.reader = LogReader(store, self.vault, self.registry)
         head = store.latest_checkpoint()
         self.metrics.tree_size.set(head.tree_size if head else 0)
         if head:
             self.metrics.checkpoint_ts.set(head.timestamp_ms / 1000)
+        try:
+            self._genesis(settings.genesis)
+        except Exception:
+            self.close()
+            raise
+
+    def _register_node_key(self) -> None:
+        # Node-signed entries (e.g. RETENTION) are verified like any other leaf: the node's key is
+        # in the registry under a member with no roles, so it can sign nothing a member could.
+        if self.NODE_MEMBER not in self.registry.members:
+            self.registry.add_member(Member(self.NODE_MEMBER, frozenset(), "this node"))
+        if self.signer.key_id not in self.registry.keys:
+            self.registry.add_key(self.NODE_MEMBER, self.signer.public_key)
 
     @classmethod
     def open(cls, settings: NodeSettings) -> Node:
@@ -86,6 +114,17 @@ class Node:
             raise
         backend = make_backend(settings.verify_backend, workers=settings.verify_workers)
         return cls(settings, store, backend)
+
+    def _genesis(self, genesis: Sequence[Submitted]) -> None:
+        if not genesis:
+            return
+        if self.committer.tree_size == 0:
+            for r in self.submit_membership(genesis):
+                if isinstance(r, Refusal):
+                    raise StoreIntegrityError(f"genesis entry {r.position} refused: {r.code}: {r.reason}")
+            log.info("genesis membership committed: %d entries", len(genesis))
+        elif not genesis_matches(self.store, [hashlib.sha256(g.payload).digest() for g in genesis]):
+            raise StoreIntegrityError("the log does not start with the configured genesis membership entries")
 
     def today(self) -> dt.date:
         return dt.datetime.fromtimestamp(self.settings.clock(), dt.UTC).date()
@@ -108,8 +147,21 @@ class Node:
             member=member,
             check=self.settings.record_check,
         )
+        if any(p.supersedes for p in ready):
+            ready, more = check_corrections(ready, self.store, self.vault, self.registry)
+            refused.extend(more)
         self.metrics.received.labels(member or "-").inc(len(items))
         return self.pipeline.submit(ready, refused, len(items))
+
+    def submit_membership(self, items: Sequence[Submitted], member: str | None = None) -> list[Result]:
+        """Check, verify and durably commit signed MembershipChanges (see ledger.members.changes).
+
+        The registry reflects a change once its block is committed. Raises as ``submit``.
+        """
+        ready, refused = prepare_membership(
+            items, registry=self.registry, tree_size=self.committer.tree_size, member=member
+        )
+        return self.pipeline.submit(ready, refused, len(items)).result()
 
     def latest_checkpoint(self) -> Checkpoint | None:
         return self.committer.head
@@ -155,3 +207,48 @@ def check_store(store: RocksStore, node_public_key: bytes) -> None:
         raise StoreIntegrityError(f"leaf {n - 1}: stored leaf does not match its Merkle node")
     if next(store.iter_entries(n), None) is not None:
         raise StoreIntegrityError(f"leaf {n}: entries beyond the head checkpoint's tree size")
+    _check_tail_and_tree(store, node_public_key, cps, head)
+
+
+CHAIN_TAIL = 64  # checkpoints whose signatures and links are re-checked at every start
+FULL_SCAN_MAX_LEAVES = 4_000_000  # up to this tree size every leaf and stored node is checked at start
+
+
+def _check_tail_and_tree(store: RocksStore, node_public_key: bytes, cps: list[Checkpoint], head: Checkpoint) -> None:
+    """The deeper start-up checks (the full check, with signatures and payloads, is `creditledger verify`).
+
+    * the last CHAIN_TAIL checkpoints: signature and link, and each one's root consistent with the
+      head through the stored nodes (RFC 6962 consistency proof);
+    * up to FULL_SCAN_MAX_LEAVES leaves: every leaf against its level-0 node, and every stored node
+      recomputed from the leaves (ledger.audit.check_structure), so a flipped, swapped or missing
+      leaf or node anywhere is found; beyond that size, the leaves of the head's last block only.
+    """
+    from ledger.audit import check_structure
+    from ledger.merkle import consistency_proof, verify_consistency
+
+    tail = cps[-CHAIN_TAIL:]
+    first = next((c for c in cps if c.sequence == tail[0].sequence - 1), None) if tail[0].sequence else None
+    prev = first
+    for cp in tail:
+        try:
+            verify_checkpoint_signature(cp, node_public_key)
+            if prev is not None or cp.sequence == 0:
+                verify_link(prev, cp)
+            if 0 < cp.tree_size < head.tree_size:
+                proof = consistency_proof(cp.tree_size, head.tree_size, store.get_nodes)
+                verify_consistency(cp.tree_size, head.tree_size, proof, cp.root_hash, head.root_hash)
+        except (CheckpointError, MerkleError, StoreError) as exc:
+            raise StoreIntegrityError(f"checkpoint {cp.sequence}: {exc}") from None
+        prev = cp
+    n = head.tree_size
+    start = 0 if n <= FULL_SCAN_MAX_LEAVES else (cps[-2].tree_size if len(cps) > 1 else 0)
+    if start == 0:
+        problems = check_structure(store, n, max_problems=1)
+        if problems:
+            raise StoreIntegrityError(str(problems[0]))
+        return
+    leaves = store.get_entries(list(range(start, n)))
+    nodes = store.get_nodes([(0, i) for i in range(start, n)])
+    for e, h in zip(leaves, nodes, strict=True):
+        if leaf_hash(e.leaf) != h:
+            raise StoreIntegrityError(f"leaf {e.leaf_index}: stored leaf does not match its Merkle node")

@@ -116,6 +116,10 @@ class NodeSigner:
         self.key_id = key_id(self.public_key)
         self.log_id = log_id
 
+    def sign_entry(self, message: bytes) -> bytes:
+        """The node's signature over a 47-byte entry message (e.g. a RETENTION entry)."""
+        return bytes(self._key.sign(message).signature)
+
     def sign_next(self, prev: Checkpoint | None, tree_size: int, root: bytes, now_ms: int) -> Checkpoint:
         """The checkpoint following ``prev`` for the given tree, signed. Time never goes backwards."""
         seq = 0 if prev is None else prev.sequence + 1

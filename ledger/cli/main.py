@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import logging
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -26,9 +25,10 @@ DEFAULT_ROLES = {"bank-a": ["furnisher", "inquirer"], "bank-b": ["furnisher", "i
 def _client(args: argparse.Namespace) -> LedgerClient:
     cfg = load_config(args.config)
     from ledger.chain import NodeSigner
+    from ledger.cli.member import channel_for
 
     node_pub = NodeSigner(read_secret(cfg.node_key_file), cfg.log_id).public_key
-    return LedgerClient(grpc.insecure_channel(args.target or cfg.listen), node_pub)
+    return LedgerClient(channel_for(cfg, args.target or cfg.listen, getattr(args, "as_member", None)), node_pub)
 
 
 def _read_records(path: Path) -> Iterator[records_pb2.CreditRecord]:
@@ -69,7 +69,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.verify_backend:
         cfg = NodeConfig(**{**cfg.__dict__, "verify_backend": args.verify_backend})
         cfg.validate()
-    return serve(cfg, insecure_dev=args.insecure_dev, ready_file=Path(args.ready_file) if args.ready_file else None)
+    from ledger.errors import LedgerError
+    from ledger.privacy.crypto import PrivacyError
+    from ledger.store import StoreError
+
+    try:
+        return serve(cfg, insecure_dev=args.insecure_dev, ready_file=Path(args.ready_file) if args.ready_file else None)
+    except (LedgerError, StoreError, PrivacyError, OSError) as exc:
+        # e.g. StoreIntegrityError: the store does not match its checkpoints; never serve it
+        print(f"cannot serve: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 3
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
@@ -110,6 +119,24 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from ledger.client.risk import RiskClient
+    from ledger.privacy.pseudonym import borrower_ref
+    from ledger.risk.render import render_report
+    from ledger.v1 import risk_pb2
+
+    cfg = load_config(args.config)
+    client = _client(args)
+    rc = RiskClient(client, RecordSigner(read_secret(Path(args.key))), args.member)
+    ref = borrower_ref(read_secret(cfg.consortium_key_file), args.national_id)
+    got = rc.credit_report(ref, risk_pb2.Purpose.Value(args.purpose.upper()), args.consent,
+                           as_of_tree_size=args.as_of_size, as_of_date=args.as_of_date)
+    print(render_report(got.report))
+    print(f"verified: {len(got.entries)} entries against checkpoint of tree size {got.report.as_of_tree_size}; "
+          f"inquiry recorded at leaf {got.inquiry.leaf_index}")
+    return 0
+
+
 def cmd_checkpoint(args: argparse.Namespace) -> int:
     cp = _client(args).checkpoint()
     print(json.dumps({"sequence": cp.sequence, "tree_size": cp.tree_size, "root": cp.root_hash.hex(),
@@ -126,6 +153,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="creditledger", description="Interbank Credit Ledger node and tools")
     p.add_argument("--log-level", default="INFO")
+    p.add_argument("--log-format", choices=["text", "json"], default="text",
+                   help="json: one JSON object per line with request ids (for log shippers)")
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("init", help="create a consortium home (keys, members, config)")
     s.add_argument("--home", required=True)
@@ -142,17 +171,33 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(fn=cmd_serve)
     for name, fn, hlp in (("submit", cmd_submit, "sign and submit records from JSON/CSV"),
                           ("history", cmd_history, "a borrower's verified history"),
-                          ("checkpoint", cmd_checkpoint, "the latest verified checkpoint")):
+                          ("checkpoint", cmd_checkpoint, "the latest verified checkpoint"),
+                          ("report", cmd_report, "a borrower's verified credit report (records an inquiry)")):
         s = sub.add_parser(name, help=hlp)
         s.add_argument("--config", required=True)
         s.add_argument("--target", help="host:port (default: the config's listen address)")
+        s.add_argument("--as", dest="as_member", help="connect over mTLS with this member's client certificate")
         s.set_defaults(fn=fn)
         if name == "submit":
             s.add_argument("--key", required=True, help="the furnisher's seed file")
             s.add_argument("--batch", type=int, default=500)
             s.add_argument("file")
-        if name == "history":
+        if name in ("history", "report"):
             s.add_argument("national_id")
+        if name == "report":
+            s.add_argument("--member", required=True, help="the inquiring member id")
+            s.add_argument("--key", required=True, help="the inquirer's seed file")
+            s.add_argument("--purpose", default="new_credit_application",
+                           help="new_credit_application, account_review, guarantor_check, borrower_request, regulatory")
+            s.add_argument("--consent", default="", help="consent reference (all purposes but account_review)")
+            s.add_argument("--as-of-date", default="")
+            s.add_argument("--as-of-size", type=int, default=0)
+    from ledger.audit.cli import add_parser as add_verify
+
+    add_verify(sub)
+    from ledger.cli.member import register as add_member
+
+    add_member(sub)
     s = sub.add_parser("demo", help="run the end-to-end demo")
     s.add_argument("--home", help="keep the demo consortium here (default: a temp dir)")
     s.add_argument("--borrowers", type=int, default=300)
@@ -162,7 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from ledger.logjson import configure
+
+    configure(args.log_level, args.log_format)
     try:
         return int(args.fn(args))
     except ConfigError as exc:

@@ -10,12 +10,13 @@ from pathlib import Path
 from ledger.cli.home import read_secret
 from ledger.config import NodeConfig
 from ledger.ingest import PipelineConfig
-from ledger.members import load_members_file
+from ledger.members import MemberRegistry, load_members_file
+from ledger.members.genesis import load_genesis
 from ledger.metrics import serve_metrics
 from ledger.node import Node, NodeSettings
 from ledger.privacy.crypto import MasterKey
 from ledger.records.payload import check_rules
-from ledger.service.server import TlsFiles, build_server
+from ledger.service.server import ServerLimits, TlsFiles, build_server
 
 log = logging.getLogger("creditledger.serve")
 
@@ -27,11 +28,13 @@ def node_settings(cfg: NodeConfig) -> NodeSettings:
         if cfg.master_key_file
         else MasterKey.from_env()
     )
+    genesis = load_genesis(cfg.members_file)
     return NodeSettings(
+        genesis=genesis,  # when present, the log (starting with these entries) defines the members
         data_dir=cfg.data_dir,
         node_seed=read_secret(cfg.node_key_file),
         master_key=master,
-        registry=load_members_file(cfg.members_file),
+        registry=MemberRegistry() if genesis else load_members_file(cfg.members_file),
         log_id=cfg.log_id,
         verify_backend=cfg.verify_backend,
         verify_workers=cfg.verify_workers or None,
@@ -44,7 +47,11 @@ def serve(cfg: NodeConfig, *, insecure_dev: bool, ready_file: Path | None = None
     """Serve until a signal; returns the exit code (0 after a clean shutdown)."""
     node = Node.open(node_settings(cfg))
     tls = TlsFiles(cfg.tls_cert, cfg.tls_key, cfg.tls_client_ca) if cfg.tls_cert else None  # type: ignore[arg-type]
-    server, port = build_server(node, cfg.listen, tls=tls, insecure_dev=insecure_dev)
+    if tls is not None and insecure_dev:
+        log.warning("--insecure-dev: IGNORING the configured TLS files; plaintext, no client identities")
+        tls = None
+    limits = ServerLimits(records_per_s=cfg.rate_records_per_s, records_burst=cfg.rate_burst)
+    server, port = build_server(node, cfg.listen, tls=tls, insecure_dev=insecure_dev, limits=limits)
     metrics_port = serve_metrics(node.metrics, cfg.metrics_port, cfg.metrics_addr) if cfg.metrics_port else 0
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

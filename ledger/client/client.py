@@ -17,10 +17,10 @@ import grpc
 from ledger.chain import Checkpoint, CheckpointError, verify_checkpoint_signature
 from ledger.merkle import ProofError, leaf_hash, verify_consistency, verify_inclusion
 from ledger.records.leaf import LeafFormatError, decode_leaf
-from ledger.records.signing import key_id
+from ledger.records.signing import EntryKind, key_id
 from ledger.service.convert import checkpoint_from_pb
 from ledger.v1 import ledger_pb2, ledger_pb2_grpc, records_pb2
-from ledger.verify import verify_one
+from ledger.verify import CpuBackend, verify_one
 
 
 class VerificationError(Exception):
@@ -34,6 +34,7 @@ class VerifiedEntry:
     payload: bytes | None  # None when erased; otherwise its SHA-256 equals record_id
     public_key: bytes
     checkpoint: Checkpoint
+    kind: EntryKind = EntryKind.RECORD
 
 
 class LedgerClient:
@@ -45,6 +46,7 @@ class LedgerClient:
         self.query = ledger_pb2_grpc.QueryStub(channel)
         self._trusted = trusted
         self._lock = threading.Lock()
+        self._cpu: CpuBackend | None = None
 
     @property
     def trusted(self) -> Checkpoint | None:
@@ -105,7 +107,27 @@ class LedgerClient:
             raise VerificationError(f"older checkpoint {cp.sequence} is not a prefix of trusted: {exc}") from None
         return cp
 
-    def verify_entry(self, e: ledger_pb2.LogEntry, public_key: bytes, cp: Checkpoint) -> VerifiedEntry:
+    def verify_entries(self, items: Sequence[tuple[ledger_pb2.LogEntry, bytes]], cp: Checkpoint) -> list[VerifiedEntry]:
+        """verify_entry for many (entry, public key) pairs; signatures checked as one libsodium batch."""
+        out = [self.verify_entry(e, pk, cp, check_signature=False) for e, pk in items]
+        leaves = [decode_leaf(e.leaf) for e, _ in items]
+        ok = self._verifier().verify_batch(
+            [lf.message() for lf in leaves], [lf.signature for lf in leaves], [pk for _, pk in items]
+        )
+        for v, good in zip(out, ok, strict=True):
+            if not good:
+                raise VerificationError(f"leaf {v.leaf_index}: signature does not verify")
+        return out
+
+    def _verifier(self) -> CpuBackend:
+        with self._lock:
+            if self._cpu is None:
+                self._cpu = CpuBackend()
+            return self._cpu
+
+    def verify_entry(
+        self, e: ledger_pb2.LogEntry, public_key: bytes, cp: Checkpoint, *, check_signature: bool = True
+    ) -> VerifiedEntry:
         """Check leaf format, signature, payload hash and inclusion in ``cp``. Raises VerificationError."""
         try:
             leaf = decode_leaf(e.leaf)
@@ -113,7 +135,7 @@ class LedgerClient:
             raise VerificationError(f"leaf {e.leaf_index}: {exc}") from None
         if key_id(public_key) != leaf.key_id:
             raise VerificationError(f"leaf {e.leaf_index}: public key does not match the leaf's key id")
-        if not verify_one(leaf.message(), leaf.signature, public_key):
+        if check_signature and not verify_one(leaf.message(), leaf.signature, public_key):
             raise VerificationError(f"leaf {e.leaf_index}: signature does not verify")
         payload = None if e.erased else e.payload
         if payload is not None and hashlib.sha256(payload).digest() != leaf.entry_id:
@@ -122,7 +144,7 @@ class LedgerClient:
             verify_inclusion(leaf_hash(e.leaf), e.leaf_index, cp.tree_size, list(e.inclusion_proof), cp.root_hash)
         except ProofError as exc:
             raise VerificationError(f"leaf {e.leaf_index}: inclusion proof: {exc}") from None
-        return VerifiedEntry(e.leaf_index, leaf.entry_id, payload, public_key, cp)
+        return VerifiedEntry(e.leaf_index, leaf.entry_id, payload, public_key, cp, leaf.kind)
 
     def get_record(self, record_id: bytes) -> VerifiedEntry:
         resp = self.log.GetRecord(ledger_pb2.GetRecordRequest(record_id=record_id))
@@ -133,4 +155,4 @@ class LedgerClient:
         """A borrower's entries across all banks, every one verified against one checkpoint."""
         resp = self.query.BorrowerHistory(ledger_pb2.BorrowerHistoryRequest(borrower_ref=borrower_ref, limit=limit))
         cp = self.accept_checkpoint(checkpoint_from_pb(resp.checkpoint))
-        return [self.verify_entry(h.entry, h.public_key, cp) for h in resp.entries]
+        return self.verify_entries([(h.entry, h.public_key) for h in resp.entries], cp)

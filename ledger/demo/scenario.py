@@ -21,6 +21,7 @@ import grpc
 from ledger.chain import NodeSigner
 from ledger.cli.home import init_home, read_secret
 from ledger.client import LedgerClient, RecordSigner
+from ledger.demo.risk_story import risk_story
 from ledger.demo.synth import generate, national_id
 from ledger.privacy.pseudonym import borrower_ref
 from ledger.v1 import records_pb2
@@ -89,6 +90,7 @@ def _run(home: Path, borrowers: int) -> int:
         _say(f"streamed {accepted} signed records from {len(BANKS)} banks in {dt:.2f}s ({accepted / dt:,.0f}/s)")
         _bad_input(client, signed[0], signers["bank-a"])
         _history(client, ckey)
+        risk_story(client, ckey, signers, records, _say)
         cp = client.checkpoint()
         _say(f"latest checkpoint: sequence {cp.sequence}, tree size {cp.tree_size}, root {cp.root_hash.hex()[:16]}…")
     finally:

@@ -70,6 +70,7 @@ class Pipeline:
         self._pending = 0
         self._lock = threading.Lock()
         self._closed = False
+        self._committing = threading.Event()
         self._threads = [
             threading.Thread(target=self._guard(self._verify_loop), name="verifier", daemon=True),
             threading.Thread(target=self._guard(self._commit_loop), name="committer", daemon=True),
@@ -134,7 +135,9 @@ class Pipeline:
         block, n = [first], len(first.items)
         deadline = time.monotonic() + self.config.block_max_ms / 1000.0
         while n < self.config.block_max_records:
-            left = deadline - time.monotonic()
+            # Adaptive batching: wait for more (up to block_max_ms) only while the committer is
+            # busy; an idle committer takes what is queued now, so a lone entry is not delayed.
+            left = deadline - time.monotonic() if self._committing.is_set() else 0.0
             try:
                 nxt = self._in.get(timeout=left) if left > 0 else self._in.get_nowait()
             except queue.Empty:
@@ -175,7 +178,12 @@ class Pipeline:
             verdicts: list[bool] | None = job[1]
             if verdicts is None:  # the stop arrived mid-gather: verify the tail here
                 verdicts = self._verify(block)
-            self._commit(block, verdicts)
+            self._committing.set()
+            try:
+                self._commit(block, verdicts)
+            finally:
+                if self._to_commit.empty():
+                    self._committing.clear()
 
     def _commit(self, block: list[_Batch], verdicts: list[bool]) -> None:
         items = [p for b in block for p in b.items]

@@ -35,6 +35,11 @@ class Prepared:
     day: int
     member_id: str
     supersedes: bytes = b""
+    kind: EntryKind = EntryKind.RECORD
+    sealed: bool = True  # seal the payload under the borrower's key (False: store it plain)
+    key_rows: dict[bytes, bytes] | None = None  # rows for the keys column family (e.g. a shred)
+    meta_rows: dict[bytes, bytes] | None = None  # domain index rows (empty value: delete), same batch
+    redact: tuple[int, ...] = ()  # leaves whose payloads this entry redacts (retention)
 
 
 @dataclass(frozen=True, slots=True)

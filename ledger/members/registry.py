@@ -45,12 +45,29 @@ class KeyRecord:
 @dataclass(frozen=True, slots=True)
 class Member:
     member_id: str
-    roles: frozenset[str]
+    roles: frozenset[str]  # the latest roles (possibly effective only from a later tree size)
     name: str = ""
-    suspended_from: int | None = None  # tree size from which the member may not act
+    suspended_from: int | None = None  # tree size from which the member may not act (open suspension)
+    joined_at: int = 0  # tree size from which the member exists
+    # (from size, roles) in effect from that size on, in size order; empty: ``roles`` throughout.
+    role_history: tuple[tuple[int, frozenset[str]], ...] = ()
+    past_suspensions: tuple[tuple[int, int], ...] = ()  # closed [from, until) suspensions
 
     def active_at(self, tree_size: int) -> bool:
-        return self.suspended_from is None or tree_size < self.suspended_from
+        """Whether the member may act at ``tree_size`` (joined, and not suspended then)."""
+        if tree_size < self.joined_at:
+            return False
+        if self.suspended_from is not None and tree_size >= self.suspended_from:
+            return False
+        return not any(a <= tree_size < b for a, b in self.past_suspensions)
+
+    def roles_at(self, tree_size: int) -> frozenset[str]:
+        """The roles in effect at ``tree_size``."""
+        cur = self.role_history[0][1] if self.role_history else self.roles
+        for since, roles in self.role_history:
+            if since <= tree_size:
+                cur = roles
+        return cur
 
 
 @dataclass
@@ -74,6 +91,16 @@ class MemberRegistry:
         rec = KeyRecord(key_id(public_key), public_key, member_id, valid_from)
         self.keys[rec.key_id] = rec
         return rec
+
+    def copy(self) -> MemberRegistry:
+        """A copy that can be changed without touching this registry (members and keys are immutable)."""
+        return MemberRegistry(dict(self.members), dict(self.keys))
+
+    def replace_with(self, other: MemberRegistry) -> None:
+        """Take ``other``'s state in place. Readers on other threads see members before keys, so a
+        key they find always has its member."""
+        self.members = dict(other.members)
+        self.keys = dict(other.keys)
 
     def revoke_key(self, kid: bytes, at_size: int) -> None:
         rec = self.keys[kid]

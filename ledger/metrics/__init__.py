@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections import Counter as TallyCounter
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from prometheus_client import (
@@ -22,6 +23,7 @@ from prometheus_client import (
 )
 
 from ledger import __version__
+from ledger.metrics.store_collector import NodeCollector, StatsSource
 
 _LAT = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 _SIZES = (1, 8, 64, 256, 1024, 4096, 16384, 65536)
@@ -50,11 +52,19 @@ class Metrics:
         self.verify_fallbacks = Counter(
             f"{p}_verify_fallbacks", "Times the GPU backend failed and the CPU took over", registry=r
         )
-        self.backend_info = Gauge(f"{p}_verify_backend", "1 for the verification backend in use", ["backend"], registry=r)
+        self.backend_info = Gauge(
+            f"{p}_verify_backend", "1 for the verification backend in use", ["backend"], registry=r
+        )
         self.gpu_memory = Gauge(f"{p}_gpu_memory_bytes", "GPU device memory held by the verifier", registry=r)
         self.commit_seconds = Histogram(
             f"{p}_commit_seconds", "Block commit latency (synced WriteBatch)", buckets=_LAT, registry=r
         )
+        self.commit_bytes = Counter(
+            f"{p}_commit_written_bytes", "Bytes of synced WriteBatches committed (RocksDB batch size)", registry=r
+        )
+        self.commits = Counter(f"{p}_commits", "Blocks committed (one synced WriteBatch each)", registry=r)
+        self.commit_failures = Counter(f"{p}_commit_failures", "Block commits that failed (nothing acknowledged)",
+                                       registry=r)
         self.tree_size = Gauge(f"{p}_tree_size", "Leaves in the log", registry=r)
         self.checkpoint_ts = Gauge(
             f"{p}_checkpoint_timestamp_seconds", "Unix time of the latest checkpoint", registry=r
@@ -69,8 +79,18 @@ class Metrics:
             f"{p}_retention_redacted", "Payloads redacted by the retention job", registry=r
         )
         self.start_time = Gauge(f"{p}_start_time_seconds", "Unix time the node started", registry=r)
-        self.start_time.set(time.time())
+        self._started = time.time()
+        self.start_time.set(self._started)
         Info(f"{p}_build", "Build information", registry=r).info({"version": __version__})
+
+    def attach_store(self, store: StatsSource, data_dir: Path) -> None:
+        """Add per-scrape gauges: RocksDB stats, data-dir free space, checkpoint age, uptime."""
+
+        def checkpoint_ts() -> float | None:
+            v = self.checkpoint_ts._value.get()
+            return float(v) if v else None
+
+        self.registry.register(NodeCollector(store, data_dir, checkpoint_ts, self._started))
 
     def set_backend(self, name: str) -> None:
         for b in ("cpu", "gpu"):

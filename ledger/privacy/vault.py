@@ -93,8 +93,10 @@ class Vault:
 
     def committed(self, rows: dict[bytes, bytes]) -> None:
         """Cache the keys of rows that are now durable."""
-        for ref in rows:
-            if ref in self._pending:
+        for ref, row in rows.items():
+            if len(row) <= _GEN.size:  # a shred row: the key is gone
+                self.forget(ref)
+            elif ref in self._pending:
                 self._remember(ref, *self._pending[ref])
         self._pending = {}
 

@@ -7,7 +7,7 @@ rehashed from the leaves.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ledger.chain import Checkpoint
 from ledger.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -54,15 +54,22 @@ class LogReader:
 
     def entries(self, indices: Sequence[int], cp: Checkpoint) -> list[ProvenEntry]:
         """Entries with inclusion proofs against ``cp``, payloads opened where still readable."""
-        stored = self.store.get_entries(indices)
-        proofs = inclusion_proofs(list(indices), cp.tree_size, self.store.get_nodes)
+        return self.prove(self.load(indices), cp)
+
+    def load(self, indices: Sequence[int]) -> list[ProvenEntry]:
+        """Entries with payloads opened, not yet proven (empty proofs). One multi-get."""
         out = []
-        for e, proof in zip(stored, proofs, strict=True):
+        for e in self.store.get_entries(indices):
             leaf = decode_leaf(e.leaf)
             key = self.registry.keys.get(leaf.key_id)
             payload = self.vault.open(e.borrower_ref, leaf.entry_id, e.payload)
-            out.append(ProvenEntry(e.leaf_index, e.leaf, payload, proof, key.public_key if key else b""))
+            out.append(ProvenEntry(e.leaf_index, e.leaf, payload, [], key.public_key if key else b""))
         return out
+
+    def prove(self, loaded: Sequence[ProvenEntry], cp: Checkpoint) -> list[ProvenEntry]:
+        """The same entries with inclusion proofs against ``cp`` (one batched node read)."""
+        proofs = inclusion_proofs([e.leaf_index for e in loaded], cp.tree_size, self.store.get_nodes)
+        return [replace(e, proof=p) for e, p in zip(loaded, proofs, strict=True)]
 
     def record(self, record_id: bytes, tree_size: int = 0) -> ProvenEntry:
         """One entry by id with its inclusion proof. Raises InvalidArgument/NotFound."""

@@ -1,20 +1,36 @@
 """Who is calling: the member id bound to the connection's client certificate.
 
 Python server interceptors cannot see the peer certificate, so the identity is read from the
-servicer context's auth context inside the wrapped handler.
+servicer context's auth context inside the wrapped handler (ledger.service.authz). The member id is
+the certificate's single SAN URI ``creditledger:member:<id>`` (gRPC exposes it as ``peer_uri``), or its
+common name when it has no such URI (see ledger.members.ca).
 """
 
 from __future__ import annotations
 
 import grpc
 
-MEMBER_URI_PREFIX = "creditledger:member:"
+from ledger.errors import Unauthenticated
+from ledger.members.ca import MEMBER_URI_PREFIX
+
+__all__ = ["MEMBER_URI_PREFIX", "caller_member"]
 
 
 def caller_member(context: grpc.ServicerContext) -> str | None:
-    """The member id of the client certificate's common name; None on an insecure connection."""
+    """The member id of the client certificate; None on a connection without one (insecure dev).
+
+    Raises Unauthenticated when the certificate names more than one member, or none.
+    """
     auth = context.auth_context()
-    names = auth.get("x509_common_name") or []
-    if not names:
+    if not auth.get("x509_pem_cert") and not auth.get("x509_common_name"):
         return None
-    return bytes(names[0]).decode()
+    uris = [bytes(u).decode(errors="replace") for u in auth.get("peer_uri") or []]
+    ids = [u[len(MEMBER_URI_PREFIX) :] for u in uris if u.startswith(MEMBER_URI_PREFIX)]
+    if len(ids) > 1:
+        raise Unauthenticated("client certificate names more than one member")
+    if ids and ids[0]:
+        return ids[0]
+    names = auth.get("x509_common_name") or []
+    if len(names) != 1 or not names[0]:
+        raise Unauthenticated("client certificate names no member")
+    return bytes(names[0]).decode(errors="replace")

@@ -14,11 +14,18 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from ledger.node import Node
+from ledger.risk.desk import RiskConfig, RiskDesk
+from ledger.service.authz import Authorizer
+from ledger.service.limits import RateLimiter
+from ledger.service.membership import MembershipServicer
+from ledger.service.requestlog import RequestLogInterceptor
+from ledger.service.risk import RiskServicer
 from ledger.service.servicers import LogServicer, QueryServicer, SubmissionServicer
-from ledger.v1 import ledger_pb2, ledger_pb2_grpc
+from ledger.v1 import ledger_pb2_grpc, membership_pb2_grpc, risk_pb2_grpc
 
 log = logging.getLogger(__name__)
-SERVICES = ("ledger.v1.Submission", "ledger.v1.Log", "ledger.v1.Query")
+SERVICES = ("ledger.v1.Submission", "ledger.v1.Log", "ledger.v1.Query", "ledger.v1.Risk",
+            "ledger.v1.Membership")
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,8 @@ class ServerLimits:
     max_message_bytes: int = 16 * 1024 * 1024
     keepalive_time_ms: int = 30_000
     keepalive_timeout_ms: int = 10_000
+    records_per_s: float = 0.0  # per-member submission rate limit (token bucket); 0: off
+    records_burst: int = 0  # bucket size; 0: one second's worth
 
 
 def _is_loopback(address: str) -> bool:
@@ -54,12 +63,18 @@ def build_server(
     tls: TlsFiles | None = None,
     insecure_dev: bool = False,
     limits: ServerLimits | None = None,
+    risk: RiskConfig | None = None,
 ) -> tuple[grpc.Server, int]:
     """A started-ready (not yet started) server bound to ``address``; returns it and the bound port.
 
-    Plaintext needs ``insecure_dev`` and a loopback address; otherwise ValueError.
+    Plaintext needs ``insecure_dev`` and a loopback address; otherwise ValueError. With TLS every call
+    needs a client certificate and passes the authorization table (ledger.service.authz); plaintext
+    dev mode has no identities and checks nothing.
     """
     lim = limits or ServerLimits()
+    if tls is None and (not insecure_dev or not _is_loopback(address)):
+        raise ValueError("plaintext gRPC needs --insecure-dev and a loopback address")
+    authorizer = Authorizer(node.registry, lambda: node.committer.tree_size, enforce=tls is not None)
     opts = [
         ("grpc.max_receive_message_length", lim.max_message_bytes),
         ("grpc.max_send_message_length", lim.max_message_bytes),
@@ -71,15 +86,19 @@ def build_server(
         futures.ThreadPoolExecutor(lim.max_workers, thread_name_prefix="rpc"),
         options=opts,
         maximum_concurrent_rpcs=lim.max_concurrent_rpcs,
+        interceptors=[RequestLogInterceptor(), authorizer],
     )
-    ledger_pb2_grpc.add_SubmissionServicer_to_server(SubmissionServicer(node), server)
+    limiter = RateLimiter(lim.records_per_s, lim.records_burst)
+    ledger_pb2_grpc.add_SubmissionServicer_to_server(SubmissionServicer(node, limiter), server)
+    membership_pb2_grpc.add_MembershipServicer_to_server(MembershipServicer(node), server)
     ledger_pb2_grpc.add_LogServicer_to_server(LogServicer(node), server)
     ledger_pb2_grpc.add_QueryServicer_to_server(QueryServicer(node), server)
+    risk_pb2_grpc.add_RiskServicer_to_server(RiskServicer(RiskDesk(node, risk)), server)
     hs = health.HealthServicer()
     for name in (*SERVICES, ""):
         hs.set(name, health_pb2.HealthCheckResponse.SERVING)
     health_pb2_grpc.add_HealthServicer_to_server(hs, server)
-    names = [ledger_pb2.DESCRIPTOR.services_by_name[s.split(".")[-1]].full_name for s in SERVICES]
+    names = list(SERVICES)
     reflection.enable_server_reflection((*names, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
     if tls is not None:
         creds = grpc.ssl_server_credentials(
@@ -91,7 +110,8 @@ def build_server(
     else:
         if not insecure_dev or not _is_loopback(address):
             raise ValueError("plaintext gRPC needs --insecure-dev and a loopback address")
-        log.warning("INSECURE DEV MODE: plaintext gRPC without client authentication on %s", address)
+        log.warning("INSECURE DEV MODE: plaintext gRPC without client authentication or authorization on %s",
+                    address)
         port = server.add_insecure_port(address)
     if port == 0:
         raise OSError(f"cannot bind {address}")

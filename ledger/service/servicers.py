@@ -15,6 +15,7 @@ from ledger.ingest import Refusal, Result
 from ledger.node import Node
 from ledger.service import convert
 from ledger.service.auth import caller_member
+from ledger.service.limits import RateLimiter, check_deadline
 from ledger.service.status import rpc
 from ledger.v1 import ledger_pb2, ledger_pb2_grpc
 
@@ -31,15 +32,19 @@ def _check_batch(n: int) -> None:
 
 
 class SubmissionServicer(ledger_pb2_grpc.SubmissionServicer):
-    def __init__(self, node: Node) -> None:
+    def __init__(self, node: Node, limiter: RateLimiter | None = None) -> None:
         self.node = node
+        self.limiter = limiter or RateLimiter(0)
 
     @rpc
     def SubmitRecords(
         self, request: ledger_pb2.SubmitRecordsRequest, context: grpc.ServicerContext
     ) -> ledger_pb2.SubmitRecordsResponse:
         _check_batch(len(request.records))
-        fut = self.node.submit_async(convert.submitted(request.records), caller_member(context))
+        member = caller_member(context)
+        check_deadline(context)  # an expired call queues nothing
+        self.limiter.take(member, len(request.records))
+        fut = self.node.submit_async(convert.submitted(request.records), member)
         # Deadline honoured before commit only: once queued, the block commits whole and the
         # receipt is still valid if the caller gave up.
         return ledger_pb2.SubmitRecordsResponse(results=convert.results_pb(fut.result()))
@@ -72,6 +77,7 @@ class SubmissionServicer(ledger_pb2_grpc.SubmissionServicer):
                 n = len(req.records)
                 try:
                     _check_batch(n)
+                    self.limiter.take(member, n)
                     out.put((req.batch_id, self.node.submit_async(convert.submitted(req.records), member)))
                 except LedgerError as exc:
                     # A refused batch does not end the stream: each record gets the batch's reason.

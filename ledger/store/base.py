@@ -43,6 +43,7 @@ class BlockWrite:
     checkpoint: Checkpoint
     wrapped_keys: dict[bytes, bytes] = field(default_factory=dict)  # borrower_ref -> wrapped key row
     extra: dict[bytes, bytes] = field(default_factory=dict)  # meta rows (e.g. domain indexes)
+    redact: list[int] = field(default_factory=list)  # leaves whose payload is dropped (retention)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,10 @@ class LogStore(Protocol):
         ...
 
     def commit_block(self, block: BlockWrite) -> int:
-        """Write the block atomically with sync on; return bytes written. Raises StoreError; then nothing was written."""
+        """Write the block atomically with sync on; return the bytes written.
+
+        Raises StoreError; then nothing was written.
+        """
         ...
 
     def get_nodes(self, addresses: Sequence[tuple[int, int]]) -> list[bytes]:

@@ -43,7 +43,7 @@ def _entry(index: int, v: bytes) -> StoredEntry:
 
 def _multi_get(cf: Rdict, keys: list[bytes]) -> list[bytes | None]:
     """One RocksDB multi-get; None where a key is absent."""
-    return cast("list[bytes | None]", cf.get(keys))
+    return cast("list[bytes | None]", cf.get(cast("list[str | int | float | bytes | bool]", keys)))
 
 
 def _options() -> Options:
@@ -97,6 +97,8 @@ class RocksStore:
                 wb.put(k2, v2, h[CF_META])
             else:
                 wb.delete(k2, h[CF_META])
+        for entry in self.get_entries(block.redact):
+            wb.put(_U64.pack(entry.leaf_index), _entry_value(entry.leaf, entry.borrower_ref, b""), rec)
         cp = block.checkpoint
         wb.put(_U64.pack(cp.tree_size), cp.encode(), h[CF_CHECKPOINTS])
         size = int(wb.size_in_bytes())
@@ -120,20 +122,13 @@ class RocksStore:
                 wb.delete(k, self._h[CF_META])
         self._write(wb)
 
-    def shred_key(self, borrower_ref: bytes) -> None:
-        """Delete a borrower's wrapped data key durably, then compact so no copy stays on disk."""
-        wb = WriteBatch(raw_mode=True)
-        wb.delete(borrower_ref, self._h[CF_KEYS])
-        self._write(wb)
+    def purge_old_keys(self) -> None:
+        """Flush and compact the keys column family so shredded keys leave no copy in its files.
+
+        (The WAL may still hold the old bytes until it is recycled; see docs/RISK.md.)
+        """
         self._cf[CF_KEYS].flush(True)
         self._cf[CF_KEYS].compact_range(None, None)
-
-    def redact_payloads(self, indices: Sequence[int]) -> None:
-        """Durably replace the payloads of these leaves with nothing, keeping their leaves."""
-        wb = WriteBatch(raw_mode=True)
-        for entry in self.get_entries(indices):
-            wb.put(_U64.pack(entry.leaf_index), _entry_value(entry.leaf, entry.borrower_ref, b""), self._h[CF_RECORDS])
-        self._write(wb)
 
     # -- reads ----------------------------------------------------------------------------------
 

@@ -1,0 +1,105 @@
+"""Overload: push well past capacity into a node with a small ingest queue. The node must answer
+RESOURCE_EXHAUSTED with a retry hint (``retry-after-ms`` trailing metadata), keep serving reads, and
+keep its RSS bounded. Prints one JSON line last (the memory ceiling is ``rss_max_mb``).
+
+    python bench/overload.py [--seconds 20] [--threads 16] [--batch 500] [--max-pending 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import grpc
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _ops import Node, make_home, workload  # noqa: E402
+
+from ledger.v1 import ledger_pb2, ledger_pb2_grpc  # noqa: E402
+
+
+def overload(home: Path, seconds: float, threads: int, batch: int, records: int = 20_000) -> dict[str, object]:
+    """Run the overload against a node on ``home`` (config must set a small max_pending_records)."""
+    signed = workload(home, records)
+    node = Node(home)
+    batches = [signed[i : i + batch] for i in range(0, len(signed), batch)]
+    counts = {"ok_batches": 0, "accepted": 0, "exhausted": 0, "with_retry_hint": 0, "other_errors": 0}
+    hints: list[int] = []
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+    rss: list[tuple[float, int]] = []
+    t0 = time.monotonic()
+    rss0 = node.rss_bytes()
+
+    def worker(k: int) -> None:
+        stub = ledger_pb2_grpc.SubmissionStub(node.channel)
+        i = k
+        while time.monotonic() < stop:
+            b = batches[i % len(batches)]
+            i += threads
+            try:
+                resp = stub.SubmitRecords(ledger_pb2.SubmitRecordsRequest(records=b), timeout=30)
+                n = sum(1 for r in resp.results if r.HasField("receipt") and not r.receipt.duplicate)
+                with lock:
+                    counts["ok_batches"] += 1
+                    counts["accepted"] += n
+            except grpc.RpcError as exc:
+                with lock:
+                    if exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED:
+                        counts["exhausted"] += 1
+                        hint = dict(exc.trailing_metadata() or ()).get("retry-after-ms")
+                        if hint is not None:
+                            counts["with_retry_hint"] += 1
+                            hints.append(int(hint))
+                    else:
+                        counts["other_errors"] += 1
+                # an impolite client: no back-off, so the node stays past capacity
+
+    ts = [threading.Thread(target=worker, args=(k,), daemon=True) for k in range(threads)]
+    for t in ts:
+        t.start()
+    while time.monotonic() < stop:
+        rss.append((time.monotonic() - t0, node.rss_bytes()))
+        time.sleep(0.2)
+    for t in ts:
+        t.join(60)
+    alive = True
+    try:
+        head = node.client().checkpoint()
+    except Exception:
+        alive, head = False, None
+    rc = node.stop()
+    peak = max(v for _, v in rss)
+    return {
+        "bench": "overload", "seconds": seconds, "threads": threads, "batch": batch, **counts,
+        "retry_after_ms": sorted(set(hints))[:3], "alive_after": alive, "node_exit": rc,
+        "tree_size": head.tree_size if head else None,
+        "accepted_per_s": round(counts["accepted"] / seconds),
+        "rss_start_mb": round(rss0 / 2**20, 1), "rss_max_mb": round(peak / 2**20, 1),
+        "rss_last_mb": round(rss[-1][1] / 2**20, 1),
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--threads", type=int, default=16)
+    ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--max-pending", type=int, default=2000)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="overload-") as tmp:
+        home = Path(tmp) / "home"
+        make_home(home, {"block_max_records": 512, "max_pending_records": args.max_pending})
+        out = overload(home, args.seconds, args.threads, args.batch)
+    print(json.dumps(out))
+    ok = out["exhausted"] and out["alive_after"] and not out["other_errors"] and out["node_exit"] == 0
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""Query latency in a large store: borrower history and full credit report, proofs included.
+
+Builds (or reuses, with --store) a store of --records synthetic records plus one target borrower with
+about 50 records, serves it on 127.0.0.1, and measures from a client in this process:
+
+* history: the BorrowerHistory RPC (answer with 50 inclusion proofs against one checkpoint) —
+  `p50_ms`/`p99_ms`; and the same with every proof and signature verified by ledger.client —
+  `verified_p50_ms`/`verified_p99_ms`;
+* report: a signed inquiry recorded in the log (one synced block), then the report with proofs,
+  verified and recomputed client-side by ledger.client.risk — `report_p50_ms`/`report_p99_ms`.
+
+Prints one JSON line last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import grpc
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _workload import BANKS, make_home  # noqa: E402
+
+from ledger.cli.home import read_secret  # noqa: E402
+from ledger.cli.serve import node_settings  # noqa: E402
+from ledger.client import LedgerClient, RecordSigner  # noqa: E402
+from ledger.client.risk import RiskClient  # noqa: E402
+from ledger.config import load_config  # noqa: E402
+from ledger.demo.synth import generate  # noqa: E402
+from ledger.ingest.prepare import Submitted  # noqa: E402
+from ledger.node import Node  # noqa: E402
+from ledger.service.server import build_server  # noqa: E402
+from ledger.v1 import ledger_pb2, risk_pb2  # noqa: E402
+
+TARGET = hashlib.sha256(b"bench-target-borrower").digest()
+
+
+def _pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(len(xs) * q))] * 1000
+
+
+def build(home: Path, n: int) -> None:
+    node = Node.open(node_settings(load_config(home / "config.json")))
+    signers = {b: RecordSigner(read_secret(home / "keys" / f"{b}.key")) for b in BANKS}
+    ckey = read_secret(home / "keys" / "consortium.key")
+    target = list(generate(ckey, BANKS, 2, months=24, seed=3))[:50]
+    for r in target:
+        r.borrower_ref = TARGET
+    bulk = generate(ckey, BANKS, n // 26 + 1, months=12, seed=11)
+    t0, done, batch = time.monotonic(), 0, []
+    for i, rec in enumerate(bulk):
+        if i >= n:
+            break
+        batch.append(rec)
+        if i == n // 2:
+            batch.extend(target)  # the target's records sit in the middle of the log
+        if len(batch) >= 20_000:
+            done += _submit(node, signers, batch)
+            batch = []
+            print(f"built {done} records, {done / (time.monotonic() - t0):,.0f}/s", file=sys.stderr)
+    done += _submit(node, signers, batch)
+    node.close()
+
+
+def _submit(node: Node, signers: dict[str, RecordSigner], recs: list) -> int:  # type: ignore[type-arg]
+    signed = [signers[r.furnisher_id].sign_record(r) for r in recs]
+    res = node.submit([Submitted(s.payload, s.signature, s.key_id) for s in signed])
+    return sum(1 for r in res if hasattr(r, "leaf_index"))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--records", type=int, default=1_000_000)
+    ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument("--store", help="keep/reuse the consortium home here")
+    args = ap.parse_args()
+    tmp = None
+    if args.store:
+        home = Path(args.store)
+    else:
+        tmp = tempfile.mkdtemp(prefix="bench-query-")
+        home = Path(tmp) / "home"
+    if not (home / "config.json").exists():
+        make_home(home, {"verify_backend": "cpu"})
+        build(home, args.records)
+    node = Node.open(node_settings(load_config(home / "config.json")))
+    server, port = build_server(node, "127.0.0.1:0", insecure_dev=True)
+    server.start()
+    try:
+        out = measure(home, node, f"127.0.0.1:{port}", args.queries)
+    finally:
+        server.stop(None).wait()
+        node.close()
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(json.dumps(out))
+
+
+def measure(home: Path, node: Node, target: str, q: int) -> dict[str, object]:
+    from ledger.chain import NodeSigner
+
+    pub = NodeSigner(read_secret(home / "keys" / "node.key"), "creditledger").public_key
+    client = LedgerClient(grpc.insecure_channel(target), pub)
+    stub = client.query
+    req = ledger_pb2.BorrowerHistoryRequest(borrower_ref=TARGET)
+    n_hist = len(stub.BorrowerHistory(req).entries)
+    raw, ver, rep = [], [], []
+    for _ in range(q):
+        t = time.perf_counter()
+        stub.BorrowerHistory(req)
+        raw.append(time.perf_counter() - t)
+    for _ in range(q):
+        t = time.perf_counter()
+        client.borrower_history(TARGET)
+        ver.append(time.perf_counter() - t)
+    rc = RiskClient(client, RecordSigner(read_secret(home / "keys" / "bank-a.key")), "bank-a")
+    for i in range(q):
+        t = time.perf_counter()
+        rc.credit_report(TARGET, risk_pb2.NEW_CREDIT_APPLICATION, f"consent-{i}")
+        rep.append(time.perf_counter() - t)
+    cp = node.latest_checkpoint()
+    return {
+        "bench": "query", "store_records": cp.tree_size if cp else 0, "borrower_records": n_hist,
+        "queries": q,
+        "p50_ms": round(_pct(raw, 0.5), 2), "p99_ms": round(_pct(raw, 0.99), 2),
+        "verified_p50_ms": round(_pct(ver, 0.5), 2), "verified_p99_ms": round(_pct(ver, 0.99), 2),
+        "report_p50_ms": round(_pct(rep, 0.5), 2), "report_p99_ms": round(_pct(rep, 0.99), 2),
+    }
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""Corrections: a CORRECTION record must name a record of the same furnisher, borrower and account.
+
+The log never changes; an index row ``sup/ superseded id || correction id`` lets readers follow the
+chain of versions, and a correction of a disputed record closes the dispute (rows deleted in the
+same batch).
+"""
+
+from __future__ import annotations
+
+from ledger.errors import FailedPrecondition, LedgerError, NotFound
+from ledger.ingest.prepare import Prepared
+from ledger.ingest.results import Refusal
+from ledger.members import MemberRegistry
+from ledger.privacy.vault import Vault
+from ledger.records.leaf import decode_leaf
+from ledger.records.signing import EntryKind
+from ledger.store import RocksStore
+from ledger.v1 import records_pb2
+
+SUPERSEDED = b"sup/"
+_DISPUTE = b"dsp/"
+_DISPUTE_BY_RECORD = b"dspr/"
+
+
+def check_corrections(
+    ready: list[Prepared], store: RocksStore, vault: Vault, registry: MemberRegistry
+) -> tuple[list[Prepared], list[Refusal]]:
+    """Validate the corrections among ``ready``; attach their index rows. Others pass through."""
+    keep: list[Prepared] = []
+    refused: list[Refusal] = []
+    for p in ready:
+        if not p.supersedes:
+            keep.append(p)
+            continue
+        try:
+            p.meta_rows = _rows_for(p, store, vault, registry)
+            keep.append(p)
+        except LedgerError as exc:
+            refused.append(Refusal(p.position, p.entry_id, exc.code, str(exc)))
+    return keep, refused
+
+
+def _rows_for(p: Prepared, store: RocksStore, vault: Vault, registry: MemberRegistry) -> dict[bytes, bytes]:
+    where = f"records[{p.position}].payload.supersedes"
+    (idx,) = store.find_ids([p.supersedes])
+    if idx is None:
+        raise NotFound(f"{where}: {p.supersedes.hex()} is not in the log")
+    (old,) = store.get_entries([idx])
+    leaf = decode_leaf(old.leaf)
+    if leaf.kind != EntryKind.RECORD:
+        raise FailedPrecondition(f"{where}: names an entry that is not a credit record")
+    owner = registry.keys[leaf.key_id].member_id if leaf.key_id in registry.keys else ""
+    if owner != p.member_id:
+        raise FailedPrecondition(f"{where}: the record was furnished by {owner!r}, not {p.member_id!r}")
+    if old.borrower_ref != p.borrower_ref:
+        raise FailedPrecondition(f"{where}: the superseded record is of another borrower")
+    payload = vault.open(old.borrower_ref, leaf.entry_id, old.payload)
+    if payload is not None:
+        new = records_pb2.CreditRecord.FromString(p.payload)
+        if records_pb2.CreditRecord.FromString(payload).account_ref != new.account_ref:
+            raise FailedPrecondition(f"{where}: the superseded record is of another account")
+    rows = {SUPERSEDED + p.supersedes + p.entry_id: b"\x01"}
+    for key, _ in store.meta_prefix(_DISPUTE_BY_RECORD + p.supersedes):
+        did = key[len(_DISPUTE_BY_RECORD) + 32 :]
+        rows[key] = b""
+        rows[_DISPUTE + did] = b""
+    return rows
+
+
+def versions_of(record_id: bytes, store: RocksStore, vault: Vault) -> list[int]:
+    """Leaf indices of every version of a record, oldest first, following corrections both ways."""
+    chain = [record_id]
+    cur = record_id
+    while True:  # back to the original
+        (idx,) = store.find_ids([cur])
+        if idx is None:
+            raise NotFound(f"record_id: {cur.hex()} is not in the log")
+        (e,) = store.get_entries([idx])
+        leaf = decode_leaf(e.leaf)
+        payload = vault.open(e.borrower_ref, leaf.entry_id, e.payload)
+        prev = records_pb2.CreditRecord.FromString(payload).supersedes if payload else b""
+        if not prev:
+            break
+        chain.insert(0, prev)
+        cur = prev
+    cur = record_id
+    while True:  # forward to the newest (the latest correction wins when several exist)
+        nxt = store.meta_prefix(SUPERSEDED + cur)
+        if not nxt:
+            break
+        cur = nxt[-1][0][len(SUPERSEDED) + 32 :]
+        chain.append(cur)
+    found = store.find_ids(chain)
+    return [i for i in found if i is not None]

@@ -1,0 +1,89 @@
+"""Thin servicer for the risk side: credit reports, disputes, erasure, versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import grpc
+
+from ledger.errors import InvalidArgument
+from ledger.ingest import Receipt
+from ledger.ingest.prepare import Submitted
+from ledger.risk.corrections import versions_of
+from ledger.risk.desk import RiskDesk
+from ledger.service import convert
+from ledger.service.auth import caller_member
+from ledger.service.status import rpc
+from ledger.v1 import ledger_pb2, records_pb2, risk_pb2, risk_pb2_grpc
+
+
+def _sub(m: records_pb2.SignedRecord) -> Submitted:
+    return Submitted(m.payload, m.signature, m.key_id)
+
+
+def _receipt(r: Receipt) -> risk_pb2.EntryReceipt:
+    return risk_pb2.EntryReceipt(
+        receipt=ledger_pb2.Receipt(
+            record_id=r.record_id, leaf_index=r.leaf_index, checkpoint=convert.checkpoint_pb(r.checkpoint),
+            duplicate=r.duplicate,
+        )
+    )
+
+
+class RiskServicer(risk_pb2_grpc.RiskServicer):
+    def __init__(self, desk: RiskDesk) -> None:
+        self.desk = desk
+
+    @rpc
+    def CreditReport(
+        self, request: risk_pb2.CreditReportRequest, context: grpc.ServicerContext
+    ) -> risk_pb2.CreditReportResponse:
+        if request.as_of_date:
+            try:
+                dt.date.fromisoformat(request.as_of_date)
+            except ValueError:
+                raise InvalidArgument(f"as_of_date: {request.as_of_date!r} is not a date (YYYY-MM-DD)") from None
+        a = self.desk.credit_report(
+            _sub(request.inquiry), caller_member(context), request.as_of_tree_size, request.as_of_date
+        )
+        return risk_pb2.CreditReportResponse(
+            checkpoint=convert.checkpoint_pb(a.checkpoint),
+            entries=[ledger_pb2.HistoryEntry(entry=convert.log_entry_pb(e), public_key=e.public_key) for e in a.entries],
+            report=a.report,
+            inquiry_receipt=_receipt(a.inquiry).receipt,
+        )
+
+    @rpc
+    def FileDispute(self, request: records_pb2.SignedRecord, context: grpc.ServicerContext) -> risk_pb2.EntryReceipt:
+        return _receipt(self.desk.file_dispute(_sub(request), caller_member(context)))
+
+    @rpc
+    def ResolveDispute(
+        self, request: records_pb2.SignedRecord, context: grpc.ServicerContext
+    ) -> risk_pb2.EntryReceipt:
+        return _receipt(self.desk.resolve_dispute(_sub(request), caller_member(context)))
+
+    @rpc
+    def OverdueDisputes(
+        self, request: risk_pb2.OverdueDisputesRequest, context: grpc.ServicerContext
+    ) -> risk_pb2.OverdueDisputesResponse:
+        return risk_pb2.OverdueDisputesResponse(disputes=self.desk.overdue_disputes())
+
+    @rpc
+    def Erase(self, request: records_pb2.SignedRecord, context: grpc.ServicerContext) -> risk_pb2.EntryReceipt:
+        return _receipt(self.desk.erase(_sub(request), caller_member(context)))
+
+    @rpc
+    def RecordVersions(
+        self, request: risk_pb2.RecordVersionsRequest, context: grpc.ServicerContext
+    ) -> risk_pb2.RecordVersionsResponse:
+        if len(request.record_id) != 32:
+            raise InvalidArgument("record_id: must be 32 bytes")
+        node = self.desk.node
+        idx = versions_of(request.record_id, node.store, node.vault)
+        cp = node.reader.checkpoint(0)
+        entries = node.reader.entries(idx, cp)
+        return risk_pb2.RecordVersionsResponse(
+            versions=[ledger_pb2.HistoryEntry(entry=convert.log_entry_pb(e), public_key=e.public_key) for e in entries],
+            checkpoint=convert.checkpoint_pb(cp),
+        )

@@ -1,0 +1,183 @@
+"""The risk side end to end over gRPC: inquiries (purpose, consent, post-loan rule, always logged),
+verified credit reports, corrections, disputes with an injectable clock, and crypto-shredding."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+
+from conftest import FIXED_NOW, Home, Served
+from ledger.client.risk import RiskClient
+from ledger.v1 import records_pb2, risk_pb2
+
+NOW_MS = int(FIXED_NOW * 1000)
+DAY_S = 86400
+
+
+def _risk(home: Home, served: Served, member: str) -> RiskClient:
+    return RiskClient(served.client, home.signer(member), member)
+
+
+def _load(home: Home, served: Served) -> list[records_pb2.CreditRecord]:
+    recs = home.records(4, 6)
+    assert all(r.HasField("receipt") for r in served.client.submit(home.sign(recs)))
+    return recs
+
+
+def _size(s: Served) -> int:
+    cp = s.node.latest_checkpoint()
+    return cp.tree_size if cp else 0
+
+
+def test_report_is_verified_and_lists_its_inquiry(home: Home, served: Served) -> None:
+    recs = _load(home, served)
+    ref = recs[0].borrower_ref
+    got = _risk(home, served, "bank-a").credit_report(ref, risk_pb2.NEW_CREDIT_APPLICATION, "consent-1", now_ms=NOW_MS)
+    r = got.report
+    accounts = {(x.furnisher_id, x.account_ref) for x in recs if x.borrower_ref == ref}
+    assert {(t.furnisher_id, t.account_ref) for t in r.tradelines} == accounts
+    assert len(r.inquiries) == 1 and r.inquiries[0].member_id == "bank-a"
+    assert r.total_balance == sum(t.current_balance for t in r.tradelines)
+    assert all(len(t.payment_grid) == 24 for t in r.tradelines)
+    assert r.open_lenders == len({t.furnisher_id for t in r.tradelines if t.open})
+
+
+def test_inquiry_without_consent_is_refused_but_recorded(home: Home, served: Served) -> None:
+    ref = _load(home, served)[0].borrower_ref
+    before = _size(served)
+    with pytest.raises(grpc.RpcError) as err:
+        _risk(home, served, "bank-b").credit_report(ref, risk_pb2.GUARANTOR_CHECK, "", now_ms=NOW_MS)
+    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "consent_ref" in err.value.details()
+    assert _size(served) == before + 1  # the refused inquiry left its trace
+    r = _risk(home, served, "bank-a").credit_report(ref, risk_pb2.BORROWER_REQUEST, "c-2", now_ms=NOW_MS).report
+    assert [(i.member_id, i.purpose) for i in r.inquiries] == [
+        ("bank-b", risk_pb2.GUARANTOR_CHECK), ("bank-a", risk_pb2.BORROWER_REQUEST)]
+
+
+def test_account_review_only_for_a_lender_with_an_open_account(home: Home, served: Served) -> None:
+    recs = _load(home, served)
+    ref = recs[0].borrower_ref
+    lenders = {r.furnisher_id for r in recs if r.borrower_ref == ref}
+    outsider = next(b for b in ("bank-a", "bank-b", "bank-c") if b not in lenders)
+    with pytest.raises(grpc.RpcError) as err:
+        _risk(home, served, outsider).credit_report(ref, risk_pb2.ACCOUNT_REVIEW, now_ms=NOW_MS)
+    assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    insider = sorted(lenders)[0]
+    assert _risk(home, served, insider).credit_report(ref, risk_pb2.ACCOUNT_REVIEW, now_ms=NOW_MS).report.tradelines
+
+
+def test_replayed_inquiry_is_refused(home: Home, served: Served) -> None:
+    ref = _load(home, served)[0].borrower_ref
+    rc = _risk(home, served, "bank-a")
+    q = risk_pb2.Inquiry(member_id="bank-a", borrower_ref=ref, purpose=risk_pb2.REGULATORY, consent_ref="x",
+                         requested_at_ms=NOW_MS, nonce=b"\x01" * 16)
+    signed = rc._sign(q, __import__("ledger.records.signing", fromlist=["EntryKind"]).EntryKind.INQUIRY)
+    rc.stub.CreditReport(risk_pb2.CreditReportRequest(inquiry=signed))
+    with pytest.raises(grpc.RpcError) as err:
+        rc.stub.CreditReport(risk_pb2.CreditReportRequest(inquiry=signed))
+    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+def _latest(recs: list[records_pb2.CreditRecord], ref: bytes) -> records_pb2.CreditRecord:
+    mine = [r for r in recs if r.borrower_ref == ref]
+    return max(mine, key=lambda r: r.date_of_account_information)
+
+
+def _correct(home: Home, served: Served, old: records_pb2.CreditRecord, balance: int) -> bytes:
+    new = records_pb2.CreditRecord()
+    new.CopyFrom(old)
+    new.kind = records_pb2.CORRECTION
+    new.supersedes = home.signer(old.furnisher_id).sign_record(old).payload and _rid(old)
+    new.current_balance = balance
+    new.amount_past_due = min(new.amount_past_due, balance)
+    new.nonce = b"\x0c" * 16
+    (res,) = served.client.submit([home.signer(old.furnisher_id).sign_record(new)])
+    assert res.HasField("receipt"), res
+    return res.receipt.record_id
+
+
+def _rid(rec: records_pb2.CreditRecord) -> bytes:
+    import hashlib
+
+    return hashlib.sha256(rec.SerializeToString(deterministic=True)).digest()
+
+
+def test_correction_supersedes_and_versions_chain(home: Home, served: Served) -> None:
+    recs = _load(home, served)
+    ref = recs[0].borrower_ref
+    old = _latest(recs, ref)
+    cid = _correct(home, served, old, 12345)
+    r = _risk(home, served, "bank-a").credit_report(ref, risk_pb2.BORROWER_REQUEST, "c", now_ms=NOW_MS).report
+    line = next(t for t in r.tradelines if t.account_ref == old.account_ref and t.furnisher_id == old.furnisher_id)
+    assert line.record_id == cid and line.current_balance == 12345 and line.corrections == 1
+    vers = served.client.channel.unary_unary(
+        "/ledger.v1.Risk/RecordVersions", request_serializer=risk_pb2.RecordVersionsRequest.SerializeToString,
+        response_deserializer=risk_pb2.RecordVersionsResponse.FromString)(
+        risk_pb2.RecordVersionsRequest(record_id=_rid(old)))
+    assert [h.entry.leaf for h in vers.versions][-1][2:34] == cid
+    assert len(vers.versions) == 2
+
+
+def test_correction_of_another_furnishers_record_refused(home: Home, served: Served) -> None:
+    recs = _load(home, served)
+    old = _latest(recs, recs[0].borrower_ref)
+    other = next(b for b in ("bank-a", "bank-b", "bank-c") if b != old.furnisher_id)
+    new = records_pb2.CreditRecord()
+    new.CopyFrom(old)
+    new.furnisher_id, new.kind, new.supersedes, new.nonce = other, records_pb2.CORRECTION, _rid(old), b"\x0d" * 16
+    (res,) = served.client.submit([home.signer(other).sign_record(new)])
+    assert res.refusal.code == "FAILED_PRECONDITION" and "supersedes" in res.refusal.reason
+
+
+def test_dispute_lifecycle_with_clock(home: Home, served: Served) -> None:
+    recs = _load(home, served)
+    ref = recs[0].borrower_ref
+    target = _latest(recs, ref)
+    filer = _risk(home, served, "bank-a")
+    d1 = filer.file_dispute(ref, _rid(target), "balance wrong", now_ms=NOW_MS)
+    view = filer.credit_report(ref, risk_pb2.BORROWER_REQUEST, "c", now_ms=NOW_MS).report.disputes
+    assert [(d.state, d.overdue) for d in view] == [("open", False)]
+    served.node.settings.clock = lambda: FIXED_NOW + 31 * DAY_S  # a month later
+    from ledger.v1 import risk_pb2_grpc
+
+    stub = risk_pb2_grpc.RiskStub(served.client.channel)
+    overdue = stub.OverdueDisputes(risk_pb2.OverdueDisputesRequest()).disputes
+    assert [d.dispute_id for d in overdue] == [d1.record_id]
+    furnisher = _risk(home, served, target.furnisher_id)
+    later = NOW_MS + 31 * DAY_S * 1000
+    if target.furnisher_id != "bank-a":
+        with pytest.raises(grpc.RpcError) as err:
+            filer.resolve_dispute(ref, d1.record_id, risk_pb2.CONFIRMED, now_ms=later)
+        assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    furnisher.resolve_dispute(ref, d1.record_id, risk_pb2.CONFIRMED, note="verified", now_ms=later)
+    assert not stub.OverdueDisputes(risk_pb2.OverdueDisputesRequest()).disputes
+    rep = filer.credit_report(ref, risk_pb2.BORROWER_REQUEST, "c", now_ms=later).report
+    assert [d.state for d in rep.disputes] == ["confirmed"]
+
+
+def test_dispute_closed_by_correction(home: Home, served: Served) -> None:
+    recs = _load(home, served)
+    ref = recs[0].borrower_ref
+    target = _latest(recs, ref)
+    rc = _risk(home, served, "bank-c")
+    rc.file_dispute(ref, _rid(target), "not mine", now_ms=NOW_MS)
+    _correct(home, served, target, 1)
+    rep = rc.credit_report(ref, risk_pb2.BORROWER_REQUEST, "c", now_ms=NOW_MS).report
+    assert [d.state for d in rep.disputes] == ["corrected"]
+
+
+def test_erasure_shreds_payloads_and_keeps_proofs(home: Home, served: Served) -> None:
+    recs = _load(home, served)
+    ref = recs[0].borrower_ref
+    n = sum(r.borrower_ref == ref for r in recs)
+    with pytest.raises(grpc.RpcError) as err:  # a bank may not erase
+        _risk(home, served, "bank-a").erase(ref, "GDPR Art. 17", now_ms=NOW_MS)
+    assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    _risk(home, served, "regulator").erase(ref, "GDPR Art. 17", now_ms=NOW_MS)
+    hist = served.client.borrower_history(ref)  # every proof and signature still verifies
+    assert sum(e.payload is None for e in hist) == n
+    rep = _risk(home, served, "bank-a").credit_report(ref, risk_pb2.BORROWER_REQUEST, "c", now_ms=NOW_MS).report
+    assert rep.erased_records == n and not rep.tradelines
+    other = recs[-1].borrower_ref
+    assert other != ref and all(e.payload for e in served.client.borrower_history(other))
