@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck proto proto-check venv clean bench gpu-check
+.PHONY: demo test lint typecheck proto proto-check venv clean bench gpu-check prometheus ops-check
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check ledger tests bench
 	$(BIN)/mypy
 
-test: $(STAMP) lint
+test: $(STAMP) lint prometheus
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
@@ -33,3 +33,18 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
+
+# Debian's prometheus package (/usr/bin/prometheus, /usr/bin/promtool) for tests/test_ops_prometheus.py.
+# Installed only when missing; needs root (or sudo) and apt on a fresh machine.
+prometheus:
+	@if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq prometheus; \
+	else echo "prometheus: apt-get unavailable; tests/test_ops_prometheus.py will skip" >&2; fi
+
+# promtool checks of ops/ (also run by tests/test_ops_prometheus.py)
+ops-check: prometheus
+	promtool check config ops/prometheus.yml
+	promtool check rules ops/alerts.yml
+	promtool test rules ops/alerts_test.yml

@@ -20,12 +20,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from _workload import BANKS, make_home, read_workload, write_workload  # noqa: E402
-
 from ledger.chain import NodeSigner  # noqa: E402
 from ledger.cli.home import read_secret  # noqa: E402
 from ledger.client import LedgerClient  # noqa: E402
 from ledger.v1 import records_pb2  # noqa: E402
+
+from _workload import BANKS, make_home, read_workload, write_workload  # noqa: E402
 
 __all__ = ["BANKS", "ROOT", "Node", "free_port", "make_home", "node_public_key", "read_workload",
            "rss_bytes", "wait_for", "workload", "write_workload"]

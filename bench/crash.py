@@ -20,10 +20,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _ops import ROOT, Node, make_home, workload  # noqa: E402
+from ledger.client.client import VerificationError
+from ledger.v1 import ledger_pb2, ledger_pb2_grpc, records_pb2
 
-from ledger.client.client import VerificationError  # noqa: E402
-from ledger.v1 import ledger_pb2, ledger_pb2_grpc, records_pb2  # noqa: E402
+from _ops import ROOT, Node, make_home, workload
 
 
 def _stream(node: Node, records: list[records_pb2.SignedRecord], batch: int, acked: dict[bytes, int]) -> None:

@@ -22,13 +22,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _workload import NodeProcess, make_home, read_workload, write_workload
 
 CLIENT = r"""
-import json, sys, time
+import json, sys, threading, time
 import grpc
 sys.path.insert(0, sys.argv[3])
 from _workload import read_workload
 from ledger.v1 import ledger_pb2, ledger_pb2_grpc
 recs = read_workload(__import__('pathlib').Path(sys.argv[1]))
 batch = int(sys.argv[4])
+window = threading.Semaphore(int(sys.argv[5]))  # batches sent and not yet acknowledged
 batches = [recs[i:i + batch] for i in range(0, len(recs), batch)]
 reqs = [ledger_pb2.StreamSubmitRequest(batch_id=i, records=b).SerializeToString() for i, b in enumerate(batches)]
 opts = [("grpc.max_send_message_length", 64 << 20), ("grpc.max_receive_message_length", 64 << 20)]
@@ -38,12 +39,14 @@ stub = ch.stream_stream("/ledger.v1.Submission/StreamRecords", request_serialize
 sent = {}
 def gen():
     for i, r in enumerate(reqs):
+        window.acquire()
         sent[i] = time.perf_counter()
         yield r
 t0 = time.perf_counter()
 lat, ok, bad = [], 0, 0
 for resp in stub(gen()):
     lat.append(time.perf_counter() - sent[resp.batch_id])
+    window.release()
     for r in resp.results:
         if r.HasField("receipt"): ok += 1
         else: bad += 1
@@ -78,6 +81,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--records", type=int, default=100_000)
     ap.add_argument("--batch", type=int, default=1000)
+    ap.add_argument("--window", type=int, default=32, help="batches in flight (sent, not yet acknowledged)")
     ap.add_argument("--backend", default="cpu")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
@@ -89,7 +93,8 @@ def main() -> None:
         node = NodeProcess(cfg)
         try:
             out = subprocess.run(
-                [sys.executable, "-c", CLIENT, str(wl), node.target, str(Path(__file__).parent), str(args.batch)],
+                [sys.executable, "-c", CLIENT, str(wl), node.target, str(Path(__file__).parent), str(args.batch),
+                 str(args.window)],
                 capture_output=True, text=True, timeout=1800, check=True,
             ).stdout
         finally:
@@ -100,7 +105,7 @@ def main() -> None:
     rps = res["accepted"] / res["seconds"]
     print(json.dumps({
         "bench": "ingest", "records": n, "accepted": res["accepted"], "refused": res["refused"],
-        "backend": args.backend, "cores": os.cpu_count(), "batch": args.batch,
+        "backend": args.backend, "cores": os.cpu_count(), "batch": args.batch, "window": args.window,
         "records_per_s": round(rps), "verify_limit_per_s": round(limit), "ratio": round(rps / limit, 3),
         "p50_ack_ms": round(res["p50_ms"], 1), "p99_ack_ms": round(res["p99_ms"], 1),
         "node_exit": code,

@@ -18,9 +18,9 @@ from pathlib import Path
 import grpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _ops import Node, make_home, workload  # noqa: E402
+from ledger.v1 import ledger_pb2, ledger_pb2_grpc
 
-from ledger.v1 import ledger_pb2, ledger_pb2_grpc  # noqa: E402
+from _ops import Node, make_home, workload
 
 
 def overload(home: Path, seconds: float, threads: int, batch: int, records: int = 20_000) -> dict[str, object]:

@@ -23,4 +23,11 @@ typedef unsigned long long uintptr_t;
 
 #define CL_DEV static __device__ __forceinline__
 
+/* Full unrolling hint for g++ in the CPU build (nvcc/NVRTC use the #pragma unroll lines). */
+#if defined(__CUDACC__) || defined(__CUDACC_RTC__)
+#define CL_GCC_UNROLL
+#else
+#define CL_GCC_UNROLL _Pragma("GCC unroll 16")
+#endif
+
 #endif

@@ -38,11 +38,13 @@ CL_DEV int cl_ed25519_verify(const uint8_t *__restrict__ m, uint64_t mlen, const
         const uint32_t *sw = (const uint32_t *)sig;
         const uint32_t *pw = (const uint32_t *)pk;
 #pragma unroll
+CL_GCC_UNROLL
         for (int j = 0; j < 8; j++) {
             r[j] = sw[j];
             a[j] = pw[j];
         }
 #pragma unroll
+CL_GCC_UNROLL
         for (int j = 0; j < 4; j++) s[j] = ((uint64_t)sw[8 + 2 * j + 1] << 32) | sw[8 + 2 * j];
     }
     /* 1. S < L (libsodium tests only when the top nibble is set; same outcome) */
@@ -115,6 +117,7 @@ CL_DEV int cl_ed25519_verify(const uint8_t *__restrict__ m, uint64_t mlen, const
     enc[7] |= (uint32_t)fe_isnegative(x) << 31;
     uint32_t diff = 0;
 #pragma unroll
+CL_GCC_UNROLL
     for (int j = 0; j < 8; j++) diff |= enc[j] ^ r[j];
     return diff == 0;
 }

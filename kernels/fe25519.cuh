@@ -26,6 +26,7 @@ struct cl_fe {
 
 CL_DEV void fe_0(cl_fe &h) {
 #pragma unroll
+CL_GCC_UNROLL
     for (int i = 0; i < 10; i++) h.v[i] = 0;
 }
 CL_DEV void fe_1(cl_fe &h) {
@@ -34,19 +35,23 @@ CL_DEV void fe_1(cl_fe &h) {
 }
 CL_DEV void fe_add(cl_fe &h, const cl_fe &f, const cl_fe &g) {
 #pragma unroll
+CL_GCC_UNROLL
     for (int i = 0; i < 10; i++) h.v[i] = f.v[i] + g.v[i];
 }
 CL_DEV void fe_sub(cl_fe &h, const cl_fe &f, const cl_fe &g) {
 #pragma unroll
+CL_GCC_UNROLL
     for (int i = 0; i < 10; i++) h.v[i] = f.v[i] - g.v[i];
 }
 CL_DEV void fe_neg(cl_fe &h, const cl_fe &f) {
 #pragma unroll
+CL_GCC_UNROLL
     for (int i = 0; i < 10; i++) h.v[i] = -f.v[i];
 }
 /* h = c ? g : f (no branches) */
 CL_DEV void fe_select(cl_fe &h, const cl_fe &f, const cl_fe &g, bool c) {
 #pragma unroll
+CL_GCC_UNROLL
     for (int i = 0; i < 10; i++) h.v[i] = c ? g.v[i] : f.v[i];
 }
 
@@ -72,21 +77,25 @@ CL_DEV void fe_carry(cl_fe &h, int64_t t[10]) {
 #undef CL_CARRY26
 #undef CL_CARRY25
 #pragma unroll
+CL_GCC_UNROLL
     for (int i = 0; i < 10; i++) h.v[i] = (int32_t)t[i];
 }
 
 CL_DEV void fe_mul_ref(cl_fe &h, const cl_fe &f, const cl_fe &g) {
     int32_t g19[10], f2[10];
 #pragma unroll
+CL_GCC_UNROLL
     for (int i = 0; i < 10; i++) {
         g19[i] = 19 * g.v[i];
         f2[i] = (i & 1) ? 2 * f.v[i] : f.v[i];
     }
     int64_t t[10];
 #pragma unroll
+CL_GCC_UNROLL
     for (int k = 0; k < 10; k++) {
         int64_t acc = 0;
 #pragma unroll
+CL_GCC_UNROLL
         for (int i = 0; i < 10; i++) {
             const int j = (k - i + 10) % 10;
             const int32_t a = ((i & 1) && (j & 1)) ? f2[i] : f.v[i];
@@ -102,15 +111,18 @@ CL_DEV void fe_mul_ref(cl_fe &h, const cl_fe &f, const cl_fe &g) {
 CL_DEV void fe_sq_ref(cl_fe &h, const cl_fe &f, int dbl) {
     int32_t f2[10], f19[10];
 #pragma unroll
+CL_GCC_UNROLL
     for (int i = 0; i < 10; i++) {
         f2[i] = 2 * f.v[i];
         f19[i] = 19 * f.v[i];
     }
     int64_t t[10];
 #pragma unroll
+CL_GCC_UNROLL
     for (int k = 0; k < 10; k++) {
         int64_t acc = 0;
 #pragma unroll
+CL_GCC_UNROLL
         for (int i = 0; i < 10; i++) {
             const int j = (k - i + 10) % 10;
             if (j < i) continue;
@@ -154,6 +166,7 @@ CL_DEV void fe_sqn(cl_fe &h, const cl_fe &f, int n) {
 /* Load 32 bytes given as 8 little-endian words; bit 255 is ignored (no reduction mod p). */
 CL_DEV void fe_from_words(cl_fe &h, const uint32_t w[8]) {
 #pragma unroll
+CL_GCC_UNROLL
     for (int i = 0; i < 10; i++) {
         const int b = CL_FE_BIT(i);
         const int q = b >> 5, r = b & 31;
@@ -168,17 +181,21 @@ CL_DEV void fe_to_words(uint32_t w[8], const cl_fe &f) {
     /* one carry pass first so any add/sub result is within fe_mul output bounds */
     int64_t t[10];
 #pragma unroll
+CL_GCC_UNROLL
     for (int i = 0; i < 10; i++) t[i] = f.v[i];
     cl_fe g;
     fe_carry(g, t);
     int32_t h[10];
 #pragma unroll
+CL_GCC_UNROLL
     for (int i = 0; i < 10; i++) h[i] = g.v[i];
     int32_t q = (19 * h[9] + (1 << 24)) >> 25;
 #pragma unroll
+CL_GCC_UNROLL
     for (int i = 0; i < 10; i++) q = (h[i] + q) >> CL_FE_W(i);
     h[0] += 19 * q;
 #pragma unroll
+CL_GCC_UNROLL
     for (int i = 0; i < 9; i++) {
         int32_t c = h[i] >> CL_FE_W(i);
         h[i + 1] += c;
@@ -186,8 +203,10 @@ CL_DEV void fe_to_words(uint32_t w[8], const cl_fe &f) {
     }
     h[9] &= (1 << 25) - 1;
 #pragma unroll
+CL_GCC_UNROLL
     for (int i = 0; i < 8; i++) w[i] = 0;
 #pragma unroll
+CL_GCC_UNROLL
     for (int i = 0; i < 10; i++) {
         const int b = CL_FE_BIT(i);
         const int q2 = b >> 5, r = b & 31;
@@ -207,6 +226,7 @@ CL_DEV int fe_iszero(const cl_fe &f) {
     fe_to_words(w, f);
     uint32_t c = 0;
 #pragma unroll
+CL_GCC_UNROLL
     for (int i = 0; i < 8; i++) c |= w[i];
     return c == 0;
 }

@@ -144,9 +144,11 @@ CL_DEV int ge_frombytes_negate(cl_ge_p3 &h, const uint32_t s[8]) {
 CL_DEV int ge_has_small_order(const uint32_t s[8]) {
     int found = 0;
 #pragma unroll
+CL_GCC_UNROLL
     for (int e = 0; e < 7; e++) {
         uint32_t c = 0;
 #pragma unroll
+CL_GCC_UNROLL
         for (int j = 0; j < 7; j++) c |= s[j] ^ CL_SMALL_ORDER_W[e][j];
         c |= (s[7] & 0x7fffffffu) ^ CL_SMALL_ORDER_W[e][7];
         found |= (c == 0);
@@ -158,6 +160,7 @@ CL_DEV int ge_has_small_order(const uint32_t s[8]) {
 CL_DEV int ge_is_canonical(const uint32_t s[8]) {
     uint32_t c = (s[7] & 0x7fffffffu) ^ 0x7fffffffu;
 #pragma unroll
+CL_GCC_UNROLL
     for (int j = 1; j < 7; j++) c |= s[j] ^ 0xffffffffu;
     return !(c == 0 && s[0] >= 0xffffffedu);
 }
@@ -172,6 +175,7 @@ CL_DEV void ge_base_select(cl_ge_precomp &t, int k, bool neg) {
     }
     const int32_t *p = &CL_BASE_TABLE[0][k][0];
 #pragma unroll
+CL_GCC_UNROLL
     for (int i = 0; i < 10; i++) {
         t.ypx.v[i] = CL_LDG(p + i);
         t.ymx.v[i] = CL_LDG(p + 10 + i);

@@ -27,20 +27,24 @@ extern "C" __global__ void merkle_level(const uint8_t *__restrict__ nodes, uint3
     uint32_t *dst = (uint32_t *)(out + 32ull * i);
     if (i == pairs) { /* odd tail: carry up */
 #pragma unroll
+CL_GCC_UNROLL
         for (int j = 0; j < 8; j++) dst[j] = src[j];
         return;
     }
     uint32_t nw[16], w[16], st[8];
 #pragma unroll
+CL_GCC_UNROLL
     for (int j = 0; j < 16; j++) nw[j] = CL_BSWAP32(src[j]);
     /* stream 0x01 || nw (65 bytes): two blocks */
     w[0] = 0x01000000u | (nw[0] >> 8);
 #pragma unroll
+CL_GCC_UNROLL
     for (int j = 1; j < 16; j++) w[j] = (nw[j - 1] << 24) | (nw[j] >> 8);
     cl_sha256_init(st);
     cl_sha256_compress(st, w);
     w[0] = (nw[15] << 24) | 0x00800000u;
 #pragma unroll
+CL_GCC_UNROLL
     for (int j = 1; j < 15; j++) w[j] = 0;
     w[15] = 65 * 8;
     cl_sha256_compress(st, w);

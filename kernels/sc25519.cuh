@@ -15,6 +15,7 @@ CL_DEV int sc_is_canonical(const uint64_t s[4]) {
     /* compute s - L; canonical iff it borrows */
     uint64_t borrow = 0;
 #pragma unroll
+CL_GCC_UNROLL
     for (int i = 0; i < 4; i++) {
         uint64_t d = s[i] - l[i];
         uint64_t b1 = s[i] < l[i];
@@ -37,6 +38,7 @@ CL_DEV int64_t cl_bits64(const uint64_t *w, int nwords, int off, int width) {
 CL_DEV void sc_reduce512(uint64_t out[4], const uint64_t in[8]) {
     int64_t s[24];
 #pragma unroll
+CL_GCC_UNROLL
     for (int i = 0; i < 23; i++) s[i] = cl_bits64(in, 8, 21 * i, 21);
     s[23] = (int64_t)(in[7] >> 35); /* bits 483..511 (29 bits) */
     const int64_t c0 = 666643, c1 = 470296, c2 = 654183, c3 = -997805, c4 = 136657, c5 = -683901;
@@ -56,12 +58,15 @@ CL_DEV void sc_reduce512(uint64_t out[4], const uint64_t in[8]) {
     }
     CL_FOLD(23) CL_FOLD(22) CL_FOLD(21) CL_FOLD(20) CL_FOLD(19) CL_FOLD(18)
 #pragma unroll
+CL_GCC_UNROLL
     for (int i = 6; i <= 16; i++) CL_SCARRY(i)
     CL_FOLD(17) CL_FOLD(16) CL_FOLD(15) CL_FOLD(14) CL_FOLD(13) CL_FOLD(12)
 #pragma unroll
+CL_GCC_UNROLL
     for (int i = 0; i <= 11; i++) CL_SCARRY(i)
     CL_FOLD(12)
 #pragma unroll
+CL_GCC_UNROLL
     for (int i = 0; i <= 11; i++) {
         int64_t cc = s[i] >> 21;
         s[i + 1] += cc;
@@ -69,6 +74,7 @@ CL_DEV void sc_reduce512(uint64_t out[4], const uint64_t in[8]) {
     }
     CL_FOLD(12)
 #pragma unroll
+CL_GCC_UNROLL
     for (int i = 0; i <= 10; i++) {
         int64_t cc = s[i] >> 21;
         s[i + 1] += cc;
@@ -77,8 +83,10 @@ CL_DEV void sc_reduce512(uint64_t out[4], const uint64_t in[8]) {
 #undef CL_FOLD
 #undef CL_SCARRY
 #pragma unroll
+CL_GCC_UNROLL
     for (int i = 0; i < 4; i++) out[i] = 0;
 #pragma unroll
+CL_GCC_UNROLL
     for (int i = 0; i < 12; i++) {
         const int b = 21 * i, q = b >> 6, r = b & 63;
         const uint64_t v = (uint64_t)s[i];
@@ -93,6 +101,7 @@ CL_DEV void sc_recode16(uint64_t out[4], const uint64_t x[4]) {
     const uint64_t k8 = 0x8888888888888888ull;
     uint64_t carry = 0;
 #pragma unroll
+CL_GCC_UNROLL
     for (int i = 0; i < 4; i++) {
         uint64_t t = x[i] + k8;
         uint64_t c1 = t < k8;

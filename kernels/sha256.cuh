@@ -30,6 +30,7 @@ CL_DEV void cl_sha256_init(uint32_t st[8]) {
 CL_DEV void cl_sha256_compress(uint32_t st[8], uint32_t w[16]) {
     uint32_t a = st[0], b = st[1], c = st[2], d = st[3], e = st[4], f = st[5], g = st[6], h = st[7];
 #pragma unroll
+CL_GCC_UNROLL
     for (int i = 0; i < 64; i++) {
         uint32_t wi;
         if (i < 16) {
@@ -69,12 +70,15 @@ CL_DEV void cl_sha256_prefixed(int prefix, const uint8_t *__restrict__ data, uin
         if (aligned && base + 64 <= len) {
             const uint32_t *p = (const uint32_t *)(data + base);
 #pragma unroll
+CL_GCC_UNROLL
             for (int j = 0; j < 16; j++) w[j] = CL_BSWAP32(p[j]);
         } else {
 #pragma unroll
+CL_GCC_UNROLL
             for (int j = 0; j < 16; j++) {
                 uint32_t v = 0;
 #pragma unroll
+CL_GCC_UNROLL
                 for (int t = 0; t < 4; t++) {
                     uint64_t pos = base + (uint64_t)(4 * j + t);
                     uint32_t byte;
@@ -100,6 +104,7 @@ CL_DEV void cl_sha256_prefixed(int prefix, const uint8_t *__restrict__ data, uin
 CL_DEV void cl_sha256_store(const uint32_t st[8], uint8_t *out) {
     uint32_t *o = (uint32_t *)out;
 #pragma unroll
+CL_GCC_UNROLL
     for (int j = 0; j < 8; j++) o[j] = CL_BSWAP32(st[j]);
 }
 

@@ -82,6 +82,7 @@ CL_DEV void cl_sha512_ram(const uint32_t r[8], const uint32_t a[8], const uint8_
     for (uint64_t blk = 0; blk < nblocks; blk++) {
         const uint64_t base = blk * 128;
 #pragma unroll
+CL_GCC_UNROLL
         for (int j = 0; j < 16; j++) {
             if (blk == 0 && j < 4) {
                 w[j] = cl_bswap64_from_words(r[2 * j], r[2 * j + 1]);
@@ -90,6 +91,7 @@ CL_DEV void cl_sha512_ram(const uint32_t r[8], const uint32_t a[8], const uint8_
             } else {
                 uint64_t v = 0;
 #pragma unroll
+CL_GCC_UNROLL
                 for (int t = 0; t < 8; t++) v = (v << 8) | cl_sha512_msg_byte(m, mlen, base + 8 * j + t);
                 w[j] = v;
             }
@@ -101,6 +103,7 @@ CL_DEV void cl_sha512_ram(const uint32_t r[8], const uint32_t a[8], const uint8_
         cl_sha512_compress(st, w);
     }
 #pragma unroll
+CL_GCC_UNROLL
     for (int j = 0; j < 8; j++) {
         uint64_t x = st[j];
         out_le[j] = cl_bswap64_from_words((uint32_t)x, (uint32_t)(x >> 32));

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
-from conftest import FIXED_NOW
 
 from ledger.cli.home import init_home, read_secret
 from ledger.cli.serve import node_settings
@@ -22,6 +21,8 @@ from ledger.members.ca import Issued
 from ledger.node import Node
 from ledger.service.server import ServerLimits, TlsFiles, build_server
 from ledger.v1 import membership_pb2, membership_pb2_grpc, records_pb2
+
+from conftest import FIXED_NOW
 
 BANKS = ["bank-a", "bank-b", "bank-c"]
 MEMBERS = {
@@ -48,6 +49,7 @@ class TlsNode:
     target: str
     tls: Path
     channels: list[grpc.Channel] = field(default_factory=list)
+    closed: bool = False
 
     @property
     def ca(self) -> Issued:
@@ -91,6 +93,10 @@ class TlsNode:
         return (cp.tree_size, cp.root_hash) if cp else (0, b"")
 
     def close(self) -> None:
+        """Close channels, stop the server, close the node. Idempotent."""
+        if self.closed:
+            return
+        self.closed = True
         for ch in self.channels:
             ch.close()
         self.server.stop(grace=None).wait()

@@ -241,7 +241,8 @@ def edge_cases() -> list[Case]:
     cases.append(("A negated", m, sig, enc(neg(A))))
     # equation holds but R is the identity (only the blacklist rejects it): S = k*a
     k_id = hram(SMALL_ORDER_BLACKLIST[1], pk, m)
-    cases.append(("R identity, equation holds", m, SMALL_ORDER_BLACKLIST[1] + (k_id * a % L).to_bytes(32, "little"), pk))
+    s_id = (k_id * a % L).to_bytes(32, "little")
+    cases.append(("R identity, equation holds", m, SMALL_ORDER_BLACKLIST[1] + s_id, pk))
     # equation holds with a small-order A: R = [r]B - [k]T, search messages until it closes
     torsion = torsion_points()
     for t in torsion:

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 
 import grpc
 import pytest
-from _tls_support import MEMBERS, TlsNode, make_home, start
 from google.protobuf import descriptor_pool
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2  # noqa: F401 - registers the descriptors
@@ -24,6 +23,8 @@ from ledger.members import genesis as g
 from ledger.members.ca import issue_member, new_ca
 from ledger.service.authz import POLICY, allowed
 from ledger.v1 import ledger_pb2, ledger_pb2_grpc, membership_pb2, risk_pb2  # noqa: F401 - registers services
+
+from _tls_support import MEMBERS, TlsNode, make_home, start
 
 ROLE_MEMBER = {r: f"only-{r}" for r in sorted(ROLES)}
 

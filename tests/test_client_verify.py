@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from conftest import Home, Served
 
 from ledger.chain import NodeSigner
 from ledger.client import LedgerClient, VerificationError
 from ledger.service.convert import checkpoint_from_pb
 from ledger.v1 import ledger_pb2
+
+from conftest import Home, Served
 
 
 def _history(home: Home, served: Served) -> tuple[ledger_pb2.BorrowerHistoryResponse, bytes]:

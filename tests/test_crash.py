@@ -9,7 +9,7 @@ from pathlib import Path
 from _ops_support import ROOT, make_home
 
 sys.path.insert(0, str(ROOT / "bench"))
-from crash import crash_rounds  # noqa: E402
+from crash import crash_rounds
 
 
 def test_sigkill_rounds_lose_no_acknowledged_record(tmp_path: Path) -> None:

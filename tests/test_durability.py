@@ -14,8 +14,6 @@ import threading
 from concurrent.futures import Future
 from pathlib import Path
 
-from _ops_support import make_home, workload
-
 from ledger.cli.serve import node_settings
 from ledger.config import load_config
 from ledger.ingest import PipelineConfig, Receipt, Result
@@ -24,6 +22,8 @@ from ledger.service import convert
 from ledger.store import RocksStore
 from ledger.store.base import BlockWrite
 from ledger.verify import make_backend
+
+from _ops_support import make_home, workload
 
 _SEQ = itertools.count()
 

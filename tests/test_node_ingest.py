@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from conftest import Home, Served
 
 from ledger.client import RecordSigner
 from ledger.v1 import ledger_pb2, records_pb2
+
+from conftest import Home, Served
 
 
 def _head(s: Served) -> tuple[int, bytes]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import grpc
-from conftest import Home, open_node
 
 from ledger.client import LedgerClient
 from ledger.ingest import Receipt
 from ledger.ingest.prepare import Submitted
 from ledger.merkle import verify_consistency
 from ledger.service.server import build_server
+
+from conftest import Home, open_node
 
 
 def _submit(node, home: Home, seed: int, n: int = 3) -> list[Receipt]:

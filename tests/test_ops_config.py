@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from _ops_support import ROOT, make_home
 
 from ledger.config import ConfigError, load_config
+
+from _ops_support import ROOT, make_home
 
 
 @pytest.fixture()
@@ -56,7 +57,7 @@ def test_missing_required_key_and_bad_file(cfg_path: Path, tmp_path: Path) -> No
     doc = json.loads(cfg_path.read_text())
     del doc["node_key_file"]
     cfg_path.write_text(json.dumps(doc))
-    with pytest.raises(ConfigError, match="^node_key_file: required"):
+    with pytest.raises(ConfigError, match=r"^node_key_file: required"):
         load_config(cfg_path, environ={})
     with pytest.raises(ConfigError, match="not JSON"):
         (tmp_path / "bad.json").write_text("{nope")
@@ -68,9 +69,9 @@ def test_missing_required_key_and_bad_file(cfg_path: Path, tmp_path: Path) -> No
 def test_env_overrides_file_and_is_validated(cfg_path: Path) -> None:
     cfg = load_config(cfg_path, environ={"CREDITLEDGER_BLOCK_MAX_RECORDS": "128", "CREDITLEDGER_METRICS_PORT": "9464"})
     assert cfg.block_max_records == 128 and cfg.metrics_port == 9464
-    with pytest.raises(ConfigError, match="^block_max_records"):
+    with pytest.raises(ConfigError, match=r"^block_max_records"):
         load_config(cfg_path, environ={"CREDITLEDGER_BLOCK_MAX_RECORDS": "lots"})
-    with pytest.raises(ConfigError, match="^verify_backend"):
+    with pytest.raises(ConfigError, match=r"^verify_backend"):
         load_config(cfg_path, environ={"CREDITLEDGER_VERIFY_BACKEND": "quantum"})
 
 

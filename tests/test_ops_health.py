@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from _ops_support import Node, make_home
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+from _ops_support import Node, make_home
 
 
 def test_health_serving_and_reflection_lists_services(tmp_path: Path) -> None:

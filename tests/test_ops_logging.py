@@ -9,9 +9,10 @@ from pathlib import Path
 
 import grpc
 import pytest
-from _ops_support import Node, make_home, workload
 
 from ledger.v1 import ledger_pb2, records_pb2
+
+from _ops_support import Node, make_home, workload
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
 

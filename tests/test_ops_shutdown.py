@@ -8,9 +8,9 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from _ops_support import Node, make_home, wait_for, workload
-
 from ledger.v1 import ledger_pb2, ledger_pb2_grpc
+
+from _ops_support import Node, make_home, wait_for, workload
 
 
 def test_sigterm_mid_stream_keeps_every_acknowledged_record(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from _ops_support import ROOT, make_home
 
 sys.path.insert(0, str(ROOT / "bench"))
-from overload import overload  # noqa: E402
+from overload import overload
 
 
 def test_overload_is_refused_politely_and_memory_stays_bounded(tmp_path: Path) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import FIXED_NOW, Home, Served
 from ledger.records.codes import is_delinquent
 from ledger.risk.retention import DEFAULT_POLICIES, RetentionPolicy, due_for_redaction, run_retention
 from ledger.v1 import records_pb2
+
+from conftest import FIXED_NOW, Home, Served
 
 YEAR_S = 365 * 86400
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from conftest import FIXED_NOW, Home, Served
 from ledger.client.risk import RiskClient
 from ledger.v1 import records_pb2, risk_pb2
+
+from conftest import FIXED_NOW, Home, Served
 
 NOW_MS = int(FIXED_NOW * 1000)
 DAY_S = 86400

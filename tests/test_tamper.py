@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from _ops_support import ROOT, make_home, workload
 from rocksdict import Options, Rdict
 
 from ledger.cli.serve import node_settings
@@ -24,6 +23,8 @@ from ledger.node import Node, StoreIntegrityError
 from ledger.service import convert
 from ledger.store import StoreError
 from ledger.store.rocks import CF_CHECKPOINTS, CF_NODES, CF_RECORDS, COLUMN_FAMILIES, node_key
+
+from _ops_support import ROOT, make_home, workload
 
 N = 3000
 BLOCK = 500

@@ -144,6 +144,8 @@ def audit_store(
     registry, a.membership, replay_problem = registry_for_audit(store, registry)
     if replay_problem:
         a.problem("leaf", (problem_leaf(replay_problem), 0), f"membership replay: {replay_problem}")
+    if a.membership and not replay_problem:
+        rep.signatures += len(a.membership)  # verified by the replay
     if a.membership:
         rep.notes.append(f"registry replayed from {len(a.membership)} membership entries in the log")
     cps = _check_chain(a, node_public_key)

@@ -71,7 +71,8 @@ class RiskClient:
         d = risk_pb2.Dispute(filed_by=self.member_id, borrower_ref=borrower_ref, record_id=record_id,
                              compliance_condition_code=code, reason=reason, filed_at_ms=now_ms or _now_ms(),
                              nonce=os.urandom(16))
-        return self.stub.FileDispute(self._sign(d, EntryKind.DISPUTE)).receipt
+        resp: risk_pb2.EntryReceipt = self.stub.FileDispute(self._sign(d, EntryKind.DISPUTE))
+        return resp.receipt
 
     def resolve_dispute(self, borrower_ref: bytes, dispute_id: bytes, outcome: int, correction_id: bytes = b"",
                         note: str = "", now_ms: int | None = None) -> ledger_pb2.Receipt:
@@ -79,9 +80,11 @@ class RiskClient:
             furnisher_id=self.member_id, dispute_id=dispute_id, borrower_ref=borrower_ref,
             outcome=outcome, correction_record_id=correction_id, note=note,  # type: ignore[arg-type]
             resolved_at_ms=now_ms or _now_ms(), nonce=os.urandom(16))
-        return self.stub.ResolveDispute(self._sign(r, EntryKind.DISPUTE_RESOLUTION)).receipt
+        resp: risk_pb2.EntryReceipt = self.stub.ResolveDispute(self._sign(r, EntryKind.DISPUTE_RESOLUTION))
+        return resp.receipt
 
     def erase(self, borrower_ref: bytes, legal_basis: str, now_ms: int | None = None) -> ledger_pb2.Receipt:
         e = risk_pb2.Erasure(requested_by=self.member_id, borrower_ref=borrower_ref, legal_basis=legal_basis,
                              erased_at_ms=now_ms or _now_ms(), nonce=os.urandom(16))
-        return self.stub.Erase(self._sign(e, EntryKind.ERASURE)).receipt
+        resp: risk_pb2.EntryReceipt = self.stub.Erase(self._sign(e, EntryKind.ERASURE))
+        return resp.receipt

@@ -14,13 +14,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from ledger.gpu import sources
-from ledger.gpu.packing import pack_batch, pack_payloads
+from ledger.gpu.packing import U8, PackedBatch, pack_batch, pack_payloads
 from ledger.verify.base import BoolMask, VerifyBackend
 
 log = logging.getLogger(__name__)
@@ -91,9 +91,7 @@ class GpuBackend:
 
     name = "gpu"
 
-    def __init__(
-        self, fallback: VerifyBackend | None = None, *, chunk: int = DEFAULT_CHUNK, device: int = 0
-    ) -> None:
+    def __init__(self, fallback: VerifyBackend | None = None, *, chunk: int = DEFAULT_CHUNK, device: int = 0) -> None:
         self._fallback = fallback
         self.chunk = max(1, chunk)
         self.device = device
@@ -165,17 +163,46 @@ class GpuBackend:
         with self._lock:
             if not self._broken:
                 try:
-                    return self._verify_gpu(messages, signatures, public_keys)
+                    return self._verify_gpu(
+                        n, lambda lo, hi: pack_batch(messages[lo:hi], signatures[lo:hi], public_keys[lo:hi])
+                    )
                 except Exception as exc:
                     self._fail("verify_batch", exc)
         return self.fallback.verify_batch(messages, signatures, public_keys)
 
-    def _verify_gpu(
-        self, messages: Sequence[bytes], signatures: Sequence[bytes], public_keys: Sequence[bytes]
-    ) -> BoolMask:
+    def verify_packed(self, msgs: U8, sigs: U8, pks: U8) -> BoolMask:
+        """Verify pre-packed fixed-length inputs without building Python lists.
+
+        ``msgs`` is a C-contiguous uint8 array of shape (n, mlen), ``sigs`` (n, 64), ``pks``
+        (n, 32). Same verdicts and the same device-failure fallback as :meth:`verify_batch`.
+        """
+        n = int(msgs.shape[0])
+        if msgs.ndim != 2 or sigs.shape != (n, 64) or pks.shape != (n, 32):
+            raise ValueError("verify_packed wants msgs (n, mlen), sigs (n, 64), pks (n, 32) uint8 arrays")
+        if n == 0:
+            return np.zeros(0, dtype=np.bool_)
+        m2 = np.ascontiguousarray(msgs, dtype=np.uint8)
+        s2 = np.ascontiguousarray(sigs, dtype=np.uint8)
+        p2 = np.ascontiguousarray(pks, dtype=np.uint8)
+        mlen = int(m2.shape[1])
+        ok = np.ones(n, dtype=np.bool_)
+
+        def chunk(lo: int, hi: int) -> PackedBatch:
+            return PackedBatch(
+                hi - lo, m2[lo:hi].reshape(-1), None, mlen, s2[lo:hi].reshape(-1), p2[lo:hi].reshape(-1), ok[lo:hi]
+            )
+
+        with self._lock:
+            if not self._broken:
+                try:
+                    return self._verify_gpu(n, chunk)
+                except Exception as exc:
+                    self._fail("verify_packed", exc)
+        return self.fallback.verify_batch([bytes(r) for r in m2], [bytes(r) for r in s2], [bytes(r) for r in p2])
+
+    def _verify_gpu(self, n: int, get_chunk: Callable[[int, int], PackedBatch]) -> BoolMask:
         cp = self._ensure()
         k_var, k_fixed = self.verify_kernels()
-        n = len(messages)
         result = np.zeros(n, dtype=np.bool_)
 
         def drain(slot: _Slot) -> None:
@@ -191,7 +218,7 @@ class GpuBackend:
             hi = min(n, lo + self.chunk)
             slot = self._slots[c % 2]
             drain(slot)  # the chunk that used this slot two steps ago
-            b = pack_batch(messages[lo:hi], signatures[lo:hi], public_keys[lo:hi])
+            b = get_chunk(lo, hi)
             m = hi - lo
             arrays = {"msgs": b.msgs, "sigs": b.sigs, "pks": b.pks}
             if b.offsets is not None:

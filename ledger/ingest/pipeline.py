@@ -20,6 +20,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 
+import numpy as np
+
 from ledger.errors import ResourceExhausted, Unavailable
 from ledger.ingest.commit import BlockCommitter
 from ledger.ingest.prepare import Prepared
@@ -166,7 +168,8 @@ class Pipeline:
             [p.message for p in items], [p.signature for p in items], [p.public_key for p in items]
         )
         self._metrics.observe_verify(self._backend.name, len(items), time.perf_counter() - t0)
-        return [bool(x) for x in mask]
+        verdicts: list[bool] = np.asarray(mask, dtype=np.bool_).tolist()
+        return verdicts
 
     def _commit_loop(self) -> None:
         while True:
@@ -201,10 +204,16 @@ class Pipeline:
             if outcomes is None:
                 b.future.set_exception(err or Unavailable("commit failed"))
             else:
-                for p in b.items:
-                    b.results[p.position] = outcomes[k]
-                    k += 1
-                b.future.set_result([r for r in b.results if r is not None])
+                n = len(b.items)
+                mine = outcomes[k : k + n]
+                k += n
+                if n == len(b.results) and [p.position for p in b.items] == list(range(n)):
+                    b.future.set_result(mine)  # nothing refused before the pipeline, all in order
+                else:
+                    res = b.results
+                    for p, r in zip(b.items, mine, strict=True):
+                        res[p.position] = r
+                    b.future.set_result([r for r in res if r is not None])
             with self._lock:
                 self._pending -= len(b.items)
         self._metrics.queue_depth.set(self._pending)

@@ -20,8 +20,11 @@ import hmac
 import struct
 import threading
 from collections import OrderedDict
-from typing import Any, Final
+from collections.abc import Sequence
+from itertools import chain, repeat
+from typing import Any, Final, cast
 
+import numpy as np
 from Crypto.Cipher import AES
 
 NONCE_LEN: Final = 12
@@ -32,7 +35,7 @@ _MAX_BLOCKS: Final = 2**32 - 2  # the 32-bit block counter must not wrap
 try:  # private pycryptodome internals; see the module docstring
     from Crypto.Cipher import _mode_gcm
     from Crypto.Cipher._mode_ecb import raw_ecb_lib as _ECB_C
-    from Crypto.Util._raw_api import c_size_t, create_string_buffer, get_raw_buffer
+    from Crypto.Util._raw_api import c_size_t, create_string_buffer, ffi, get_raw_buffer
 
     _GHASH_C: Any = _mode_gcm._ghash_clmul or _mode_gcm._ghash_portable
     _GHASH_CLS: Any = _mode_gcm._GHASH
@@ -46,6 +49,10 @@ _SHORT: Final = 65
 _CTR_TEMPLATE: Final = [
     int.from_bytes(b"".join(b"\x00" * 12 + c for c in _CTR[: n + 1]), "big") for n in range(_SHORT)
 ]
+
+
+_ZERO_PAD: Final = [b"\x00" * i for i in range(16)]
+_ZERO_BLOCK: Final = b"\x00" * 16
 
 
 class TagMismatch(Exception):
@@ -138,6 +145,71 @@ class GcmKey:
         return _xor(ct, stream) if ct else b""
 
 
+def seal_many(
+    keys: Sequence[GcmKey], nonces: bytes, aads: Sequence[bytes], plaintexts: Sequence[bytes]
+) -> list[bytes]:
+    """``[keys[i].seal(nonce i, aads[i], plaintexts[i]) ...]`` where nonce i is ``nonces[12i:12i+12]``.
+
+    Same bytes as one ``seal`` per item, with less Python per item: the counter blocks of all items
+    are built, and their keystreams XORed, in a few numpy operations over one buffer; each item
+    still gets its own AES-ECB call (its own key) and GHASH call, reading and writing that buffer.
+    """
+    n = len(keys)
+    if len(nonces) != NONCE_LEN * n or len(aads) != n or len(plaintexts) != n:
+        raise ValueError("seal_many: keys, nonces, aads and plaintexts differ in length")
+    if n == 0:
+        return []
+    if not all(k._ghash is not None for k in keys):
+        return [k.seal(nonces[NONCE_LEN * i : NONCE_LEN * (i + 1)], a, p)
+                for i, (k, a, p) in enumerate(zip(keys, aads, plaintexts, strict=True))]
+    lens = np.fromiter(map(len, plaintexts), dtype=np.int64, count=n)
+    blocks = ((lens + 15) >> 4) + 1  # J0, then one counter block per 16 bytes of plaintext
+    if int(blocks.max()) - 1 > _MAX_BLOCKS:
+        raise ValueError("message too long for GCM")
+    starts = np.zeros(n, dtype=np.int64)
+    np.cumsum(blocks[:-1], out=starts[1:])
+    total = int(starts[-1] + blocks[-1])
+    # Counter blocks: nonce || 1 (J0), nonce || 2, ... for each item, one after the other.
+    ctr = np.empty((total, 4), dtype=">u4")
+    ctr[:, :3] = np.repeat(np.frombuffer(nonces, dtype=">u4").reshape(n, 3), blocks, axis=0)
+    ctr[:, 3] = np.arange(1, total + 1, dtype=np.int64) - np.repeat(starts, blocks)
+    stream = np.empty(16 * total, dtype=np.uint8)
+    src, dst = ffi.from_buffer("uint8_t[]", ctr), ffi.from_buffer("uint8_t[]", stream)
+    encrypt = _ECB_C.ECB_encrypt
+    offsets, sizes = (starts * 16).tolist(), (blocks * 16).tolist()
+    for k, o, size in zip(keys, offsets, sizes, strict=True):
+        if encrypt(k._ecb_state, src + o, dst + o, size):
+            raise ValueError("AES-ECB failed")
+    # Plaintexts laid out like the stream (a zero block where J0 is, zero-padded to 16): one XOR
+    # gives every ciphertext, and E(J0) (the tag mask) where the zero blocks were.
+    pads = (-lens & 15).tolist()
+    zp = _ZERO_PAD
+    laid = b"".join(chain.from_iterable(zip(repeat(_ZERO_BLOCK), plaintexts, [zp[x] for x in pads], strict=False)))
+    mixed = (np.frombuffer(laid, dtype=np.uint64) ^ stream.view(np.uint64)).tobytes()
+    cts = [mixed[o + 16 : o + 16 + ln] for o, ln in zip(offsets, lens.tolist(), strict=True)]
+    # GHASH input of item i: aad || pad || ct || pad || len(aad) || len(ct) (bits), all items in one buffer.
+    alens = np.fromiter(map(len, aads), dtype=np.int64, count=n)
+    lengths = np.empty((n, 2), dtype=">u8")
+    lengths[:, 0], lengths[:, 1] = alens * 8, lens * 8
+    lb = lengths.tobytes()
+    aad_pads = [zp[x] for x in (-alens & 15).tolist()]
+    ct_pads = [zp[x] for x in pads]
+    len_blocks = [lb[16 * i : 16 * i + 16] for i in range(n)]
+    ghash_in = b"".join(chain.from_iterable(zip(aads, aad_pads, cts, ct_pads, len_blocks, strict=True)))
+    glens = alens + (-alens & 15) + lens + (-lens & 15) + 16
+    gstarts = np.zeros(n, dtype=np.int64)
+    np.cumsum(glens[:-1], out=gstarts[1:])
+    ys = np.empty(16 * n, dtype=np.uint8)
+    gsrc, ydst = ffi.from_buffer("uint8_t[]", ghash_in), ffi.from_buffer("uint8_t[]", ys)
+    ghash = _GHASH_C.ghash
+    for i, (k, o, size) in enumerate(zip(keys, gstarts.tolist(), glens.tolist(), strict=True)):
+        if ghash(ydst + 16 * i, gsrc + o, size, _ZERO_BLOCK, k._exp):
+            raise ValueError("GHASH failed")
+    masks = np.frombuffer(mixed, dtype=np.uint8).reshape(total, 16)[starts]
+    tags = (ys.reshape(n, 16) ^ masks).tobytes()
+    return [ct + tags[16 * i : 16 * i + 16] for i, ct in enumerate(cts)]
+
+
 class KeyCache:
     """Bounded LRU of GcmKey by raw key bytes. ``forget``/``clear`` drop cached key state."""
 
@@ -159,6 +231,26 @@ class KeyCache:
             while len(self._items) > self._maxsize:
                 self._items.popitem(last=False)
         return gk
+
+    def get_many(self, keys: Sequence[bytes]) -> list[GcmKey]:
+        """``[get(k) for k in keys]`` with one lock round per call (raises ValueError as ``get``)."""
+        out: list[GcmKey | None] = []
+        with self._lock:
+            items = self._items
+            for key in keys:
+                gk = items.get(key)
+                if gk is not None:
+                    items.move_to_end(key)
+                out.append(gk)
+        if None in out:
+            built: dict[bytes, GcmKey] = {}
+            for i, key in enumerate(keys):
+                if out[i] is None:
+                    gk = built.get(key)
+                    if gk is None:
+                        gk = built[key] = self.get(key)
+                    out[i] = gk
+        return cast("list[GcmKey]", out)  # no None left
 
     def forget(self, key: bytes) -> None:
         """Drop the cached state for ``key``, if any."""

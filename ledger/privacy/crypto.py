@@ -24,13 +24,14 @@ import binascii
 import hashlib
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final, NoReturn
 
 from Crypto.Random import get_random_bytes
 
 from ledger.privacy._gcm import NONCE_LEN, TAG_LEN, GcmKey, KeyCache, TagMismatch
+from ledger.privacy._gcm import seal_many as _gcm_seal_many
 
 KEY_LEN: Final = 32
 DEFAULT_ENV: Final = "CREDITLEDGER_MASTER_KEY"
@@ -257,6 +258,22 @@ def seal(dk: bytes, record_id: bytes, plaintext: bytes) -> bytes:
         raise ValueError("record_id: must be non-empty")
     nonce = get_random_bytes(NONCE_LEN)
     return nonce + _data_key(dk).seal(nonce, record_id, plaintext)
+
+
+def seal_many(dks: Sequence[bytes], record_ids: Sequence[bytes], plaintexts: Sequence[bytes]) -> list[bytes]:
+    """``[seal(dks[i], record_ids[i], plaintexts[i]) ...]``, faster for many items (a block's worth).
+
+    Same blob layout and errors as ``seal``; each blob gets its own random nonce.
+    """
+    n = len(dks)
+    if len(record_ids) != n or len(plaintexts) != n:
+        raise ValueError("seal_many: dks, record_ids and plaintexts differ in length")
+    if not all(record_ids):
+        raise ValueError("record_id: must be non-empty")
+    keys = _DATA_KEYS.get_many(dks)
+    nonces = get_random_bytes(NONCE_LEN * n)
+    sealed = _gcm_seal_many(keys, nonces, record_ids, plaintexts)
+    return [nonces[NONCE_LEN * i : NONCE_LEN * (i + 1)] + b for i, b in enumerate(sealed)]
 
 
 def open_sealed(dk: bytes, record_id: bytes, blob: bytes) -> bytes:

@@ -21,7 +21,7 @@ from ledger.privacy.crypto import (
     MasterKey,
     new_data_key,
     open_sealed,
-    seal,
+    seal_many,
     unwrap_key,
     wrap_key,
 )
@@ -29,6 +29,7 @@ from ledger.store.rocks import RocksStore
 
 _GEN = struct.Struct(">I")
 PLAIN, SEALED = 0, 1
+_PLAIN_HEAD = bytes((PLAIN,))
 
 
 class Vault:
@@ -72,22 +73,36 @@ class Vault:
         New key rows must be committed in the same WriteBatch as the blobs, then ``committed``
         called with them.
         """
-        blobs: list[bytes] = []
         new_rows: dict[bytes, bytes] = {}
         fresh: dict[bytes, tuple[int, bytes]] = {}
-        for ref, eid, payload in items:
-            if not ref:
-                blobs.append(bytes((PLAIN,)) + payload)
-                continue
-            got = fresh.get(ref)
-            if got is None:
-                gen, dk = self._key(ref)
-                if dk is None:
-                    gen, dk = gen + 1, new_data_key()
-                    fresh[ref] = (gen, dk)
-                    new_rows[ref] = _GEN.pack(gen) + wrap_key(self._master, ref, dk)
-                got = (gen, dk)
-            blobs.append(bytes((SEALED,)) + _GEN.pack(got[0]) + seal(got[1], eid, payload))
+        # Each borrower's (generation, data key) once per block: cached ones under one lock round.
+        keys: dict[bytes, tuple[int, bytes] | None] = dict.fromkeys(ref for ref, _, _ in items if ref)
+        with self._lock:
+            cache = self._cache
+            for ref in keys:
+                hit = cache.get(ref)
+                if hit is not None:
+                    cache.move_to_end(ref)
+                    keys[ref] = hit
+        heads: dict[bytes, tuple[bytes, bytes]] = {}  # ref -> (blob header, data key)
+        for ref, got in keys.items():
+            gen, dk = got if got is not None else self._key(ref)
+            if dk is None:
+                gen, dk = gen + 1, new_data_key()
+                fresh[ref] = (gen, dk)
+                new_rows[ref] = _GEN.pack(gen) + wrap_key(self._master, ref, dk)
+            heads[ref] = (bytes((SEALED,)) + _GEN.pack(gen), dk)
+        blobs: list[bytes] = []
+        where: list[tuple[int, bytes]] = []
+        dks: list[bytes] = []
+        for ref, _, payload in items:
+            if ref:
+                where.append((len(blobs), heads[ref][0]))
+                dks.append(heads[ref][1])
+            blobs.append(_PLAIN_HEAD + payload if not ref else b"")
+        sealed = seal_many(dks, [eid for ref, eid, _ in items if ref], [pl for ref, _, pl in items if ref])
+        for (i, head), blob in zip(where, sealed, strict=True):
+            blobs[i] = head + blob
         self._pending = fresh
         return blobs, new_rows
 

@@ -21,6 +21,7 @@ from ledger.query import ProvenEntry
 from ledger.records.leaf import decode_leaf, encode_leaf
 from ledger.records.signing import KEY_ID_LEN, SIGNATURE_LEN, EntryKind, signing_message
 from ledger.risk import entries as ent
+from ledger.risk.corrections import SUPERSEDED
 from ledger.risk.report import Fact, build_report, ms_date
 from ledger.v1 import risk_pb2
 
@@ -92,7 +93,9 @@ class RiskDesk:
 
     # -- inquiries and reports ------------------------------------------------------------------
 
-    def credit_report(self, s: Submitted, caller: str | None, as_of_size: int = 0, as_of_date: str = "") -> ReportAnswer:
+    def credit_report(
+        self, s: Submitted, caller: str | None, as_of_size: int = 0, as_of_date: str = ""
+    ) -> ReportAnswer:
         """Record the signed inquiry, then (if purpose and consent allow) build the report.
 
         The inquiry is in the log before any check of purpose or consent, so a refused query still
@@ -186,7 +189,8 @@ class RiskDesk:
         owner = self.node.registry.keys[decode_leaf(stored.leaf).key_id].member_id
         if owner != member:
             raise PermissionDenied(f"resolution.furnisher_id: only {owner!r}, who furnished the record, may answer")
-        if r.outcome == risk_pb2.CORRECTED and self.node.store.meta(b"sup/" + record_id + r.correction_record_id) is None:
+        corrected = self.node.store.meta(SUPERSEDED + record_id + r.correction_record_id) is not None
+        if r.outcome == risk_pb2.CORRECTED and not corrected:
             raise FailedPrecondition("resolution.correction_record_id: is not a correction of the disputed record")
         rows = {DISPUTE + r.dispute_id: b"", DISPUTE_BY_RECORD + record_id + r.dispute_id: b""}
         rec = self._append(EntryKind.DISPUTE_RESOLUTION, s, member, r.borrower_ref, ms_date(r.resolved_at_ms),

@@ -17,7 +17,7 @@ FRESHNESS_MS = 5 * 60 * 1000  # a signed inquiry/dispute must be this fresh: bou
 def decode(payload: bytes, cls: type[M], where: str) -> M:
     if not payload:
         raise InvalidArgument(f"{where}: empty")
-    msg = cls()
+    msg: M = cls()
     try:
         msg.ParseFromString(payload)
     except DecodeError:

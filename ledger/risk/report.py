@@ -80,7 +80,7 @@ def _parse(facts: Sequence[Fact], as_of: dt.date) -> _Parsed:
 
 def _tradeline(group: list[tuple[int, bytes, records_pb2.CreditRecord]], total: int, corr: int,
                as_of: dt.date) -> risk_pb2.Tradeline:
-    leaf, rid, r = max(group, key=lambda x: (x[2].date_of_account_information, x[0]))
+    _, rid, r = max(group, key=lambda x: (x[2].date_of_account_information, x[0]))
     since = (as_of - dt.timedelta(days=HORIZON_DAYS)).isoformat()
     recent = [x[2].account_status for x in group if x[2].date_of_account_information >= since]
     return risk_pb2.Tradeline(
@@ -146,7 +146,7 @@ def build_report(
         counts[key][1] += r.kind == records_pb2.CORRECTION
         if rid not in superseded_by:
             groups[key].append((leaf, rid, r))
-    lines = [_tradeline(groups[k], *counts[k], as_of=as_of) for k in sorted(groups)]
+    lines = [_tradeline(groups[k], counts[k][0], counts[k][1], as_of) for k in sorted(groups)]
     rev = [t for t in lines if t.open and _portfolio(groups, t) in _REVOLVING]
     limit = sum(t.credit_limit for t in rev)
     lenders = len({t.furnisher_id for t in lines if t.open})

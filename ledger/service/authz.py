@@ -160,3 +160,13 @@ def _wrap(handler: Any, method: str, check: Callable[[str, grpc.ServicerContext]
         yield from inner_ss(requests, context)
 
     return grpc.stream_stream_rpc_method_handler(ss, des, ser)
+
+
+def policy_markdown() -> str:
+    """The table as a Markdown role x RPC matrix (docs/SECURITY.md embeds it; a test keeps them equal)."""
+    roles = sorted(ROLES)
+    lines = ["| RPC | " + " | ".join(roles) + " |", "|---|" + "---|" * len(roles)]
+    for method in sorted(POLICY):
+        cells = ["yes" if r in POLICY[method] else "-" for r in roles]
+        lines.append(f"| `{method}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

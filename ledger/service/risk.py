@@ -48,7 +48,9 @@ class RiskServicer(risk_pb2_grpc.RiskServicer):
         )
         return risk_pb2.CreditReportResponse(
             checkpoint=convert.checkpoint_pb(a.checkpoint),
-            entries=[ledger_pb2.HistoryEntry(entry=convert.log_entry_pb(e), public_key=e.public_key) for e in a.entries],
+            entries=[
+                ledger_pb2.HistoryEntry(entry=convert.log_entry_pb(e), public_key=e.public_key) for e in a.entries
+            ],
             report=a.report,
             inquiry_receipt=_receipt(a.inquiry).receipt,
         )

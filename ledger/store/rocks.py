@@ -51,6 +51,10 @@ def _options() -> Options:
     opt.create_if_missing(True)
     opt.create_missing_column_families(True)
     opt.increase_parallelism(2)
+    # Bound memory: all column families' memtables together stay under 64 MiB (each CF's own
+    # default is 64 MiB x 2), so a node's RSS stays flat under sustained ingest (bench/soak.py).
+    opt.set_db_write_buffer_size(64 << 20)
+    opt.set_write_buffer_size(16 << 20)
     return opt
 
 
@@ -81,15 +85,17 @@ class RocksStore:
         wb = WriteBatch(raw_mode=True)
         h = self._h
         rec, ids, bor = h[CF_RECORDS], h[CF_IDS], h[CF_BORROWERS]
+        put, u64, suffix = wb.put, _U64.pack, _BORROWER_SUFFIX.pack  # hot loop: one block's entries
         for e in block.entries:
-            k = _U64.pack(e.leaf_index)
-            wb.put(k, _entry_value(e.leaf, e.borrower_ref, e.payload), rec)
-            wb.put(e.entry_id, k, ids)
-            if e.borrower_ref:
-                wb.put(e.borrower_ref + _BORROWER_SUFFIX.pack(e.day, e.leaf_index), b"", bor)
-        nodes = h[CF_NODES]
+            k = u64(e.leaf_index)
+            ref = e.borrower_ref
+            put(k, e.leaf + bytes((len(ref),)) + ref + e.payload, rec)  # = _entry_value(...)
+            put(e.entry_id, k, ids)
+            if ref:
+                put(ref + suffix(e.day, e.leaf_index), b"", bor)
+        nodes, node = h[CF_NODES], _NODE.pack
         for level, index, digest in block.nodes:
-            wb.put(_NODE.pack(level, index), digest, nodes)
+            put(node(level, index), digest, nodes)
         for ref, wrapped in block.wrapped_keys.items():
             wb.put(ref, wrapped, h[CF_KEYS])
         for k2, v2 in block.extra.items():
