@@ -20,7 +20,7 @@ from ledger.ingest import Pipeline, PipelineConfig, Refusal, Result
 from ledger.ingest.commit import BlockCommitter
 from ledger.ingest.membership import prepare_membership
 from ledger.ingest.prepare import RecordCheck, Submitted, prepare_records
-from ledger.members import Member, MemberRegistry
+from ledger.members import NODE_MEMBER, MemberRegistry, register_node_key
 from ledger.members.log import MembershipLog, genesis_matches
 from ledger.merkle import MerkleError, leaf_hash, root_at
 from ledger.metrics import Metrics
@@ -60,7 +60,7 @@ class NodeSettings:
 class Node:
     """One ledger node. Thread-safe: RPC threads call ``submit`` and the query methods."""
 
-    NODE_MEMBER = "node"
+    NODE_MEMBER = NODE_MEMBER
 
     def __init__(self, settings: NodeSettings, store: RocksStore, backend: VerifyBackend) -> None:
         self.settings = settings
@@ -92,12 +92,7 @@ class Node:
             raise
 
     def _register_node_key(self) -> None:
-        # Node-signed entries (e.g. RETENTION) are verified like any other leaf: the node's key is
-        # in the registry under a member with no roles, so it can sign nothing a member could.
-        if self.NODE_MEMBER not in self.registry.members:
-            self.registry.add_member(Member(self.NODE_MEMBER, frozenset(), "this node"))
-        if self.signer.key_id not in self.registry.keys:
-            self.registry.add_key(self.NODE_MEMBER, self.signer.public_key)
+        register_node_key(self.registry, self.signer.public_key)
 
     @classmethod
     def open(cls, settings: NodeSettings) -> Node:

@@ -182,3 +182,34 @@ def test_erasure_shreds_payloads_and_keeps_proofs(home: Home, served: Served) ->
     assert rep.erased_records == n and not rep.tradelines
     other = recs[-1].borrower_ref
     assert other != ref and all(e.payload for e in served.client.borrower_history(other))
+
+
+def test_report_as_of_tree_size_and_date(home: Home, served: Served) -> None:
+    recs = home.records(3, 6)
+    ref = recs[0].borrower_ref
+    first, rest = recs[: len(recs) // 2], recs[len(recs) // 2 :]
+    served.client.submit(home.sign(first))
+    early = _size(served)
+    served.client.submit(home.sign(rest))
+    rc = _risk(home, served, "bank-a")
+    now = rc.credit_report(ref, risk_pb2.BORROWER_REQUEST, "c", now_ms=NOW_MS).report
+    past = rc.credit_report(ref, risk_pb2.BORROWER_REQUEST, "c", as_of_tree_size=early, now_ms=NOW_MS).report
+    assert past.as_of_tree_size == early < now.as_of_tree_size
+    newest = max(r.date_of_account_information for r in recs if r.borrower_ref == ref)
+    assert max(t.reported for t in now.tradelines) == newest
+    assert max(t.reported for t in past.tradelines) < newest
+    dated = rc.credit_report(ref, risk_pb2.BORROWER_REQUEST, "c", as_of_date="2024-03-15", now_ms=NOW_MS).report
+    assert max(t.reported for t in dated.tradelines) <= "2024-03-15"
+    assert not dated.inquiries  # the inquiries were made after that date
+
+
+def test_malformed_inquiry_refused_and_not_recorded(home: Home, served: Served) -> None:
+    ref = _load(home, served)[0].borrower_ref
+    before = _size(served)
+    with pytest.raises(grpc.RpcError) as err:  # stale timestamp
+        _risk(home, served, "bank-a").credit_report(ref, risk_pb2.BORROWER_REQUEST, "c", now_ms=NOW_MS - 3_600_000)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "requested_at_ms" in err.value.details()
+    with pytest.raises(grpc.RpcError) as err:
+        _risk(home, served, "bank-a").credit_report(ref[:5], risk_pb2.BORROWER_REQUEST, "c", now_ms=NOW_MS)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "borrower_ref" in err.value.details()
+    assert _size(served) == before

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from ledger.audit.keys import keys_at, problem_leaf, registry_for_audit
 from ledger.chain import Checkpoint, CheckpointError, verify_checkpoint_signature, verify_link
-from ledger.members import MemberRegistry
+from ledger.members import MemberRegistry, register_node_key
 from ledger.merkle import root_at
 from ledger.privacy.crypto import PrivacyError
 from ledger.privacy.vault import Vault
@@ -142,6 +142,7 @@ def audit_store(
     if vault is None:
         rep.notes.append("no master key: sealed payloads not checked (signatures, leaves and tree checked)")
     registry, a.membership, replay_problem = registry_for_audit(store, registry)
+    register_node_key(registry, node_public_key)  # node-signed entries (retention runs)
     if replay_problem:
         a.problem("leaf", (problem_leaf(replay_problem), 0), f"membership replay: {replay_problem}")
     if a.membership and not replay_problem:

@@ -122,6 +122,18 @@ class MemberRegistry:
         return rec
 
 
+NODE_MEMBER = "node"
+
+
+def register_node_key(registry: MemberRegistry, public_key: bytes) -> None:
+    """Add the node's key under a member with no roles, so node-signed entries (e.g. RETENTION)
+    verify like any leaf while the node can sign nothing a member could. Idempotent."""
+    if NODE_MEMBER not in registry.members:
+        registry.add_member(Member(NODE_MEMBER, frozenset(), "the ledger node"))
+    if key_id(public_key) not in registry.keys:
+        registry.add_key(NODE_MEMBER, public_key)
+
+
 def load_members_file(path: str | Path) -> MemberRegistry:
     """Load ``{"members": [{"id", "roles", "name"?, "keys": [hex public key, ...]}]}``.
 
