@@ -35,10 +35,9 @@ from ledger.config import load_config
 from ledger.demo.synth import generate
 from ledger.ingest.prepare import Submitted
 from ledger.node import Node
-from ledger.service.server import build_server
 from ledger.v1 import ledger_pb2, risk_pb2
 
-from _workload import BANKS, make_home
+from _workload import BANKS, NodeProcess, make_home
 
 TARGET = hashlib.sha256(b"bench-target-borrower").digest()
 # Reports record an inquiry on their borrower, so they rotate over their own targets to keep each
@@ -98,20 +97,17 @@ def main() -> None:
     if not (home / "config.json").exists():
         make_home(home, {"verify_backend": "cpu"})
         build(home, args.records)
-    node = Node.open(node_settings(load_config(home / "config.json")))
-    server, port = build_server(node, "127.0.0.1:0", insecure_dev=True)
-    server.start()
+    node = NodeProcess(home / "config.json")  # the server in its own process, as in production
     try:
-        out = measure(home, node, f"127.0.0.1:{port}", args.queries)
+        out = measure(home, node.target, args.queries)
     finally:
-        server.stop(None).wait()
-        node.close()
+        node.stop()
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps(out))
 
 
-def measure(home: Path, node: Node, target: str, q: int) -> dict[str, object]:
+def measure(home: Path, target: str, q: int) -> dict[str, object]:
     from ledger.chain import NodeSigner
 
     pub = NodeSigner(read_secret(home / "keys" / "node.key"), "creditledger").public_key
@@ -133,7 +129,7 @@ def measure(home: Path, node: Node, target: str, q: int) -> dict[str, object]:
         t = time.perf_counter()
         rc.credit_report(REPORT_TARGETS[i % len(REPORT_TARGETS)], risk_pb2.NEW_CREDIT_APPLICATION, f"consent-{i}")
         rep.append(time.perf_counter() - t)
-    cp = node.latest_checkpoint()
+    cp = client.checkpoint()
     return {
         "bench": "query", "store_records": cp.tree_size if cp else 0, "borrower_records": n_hist,
         "queries": q, "load_avg_1m": os.getloadavg()[0], "cores": os.cpu_count(),

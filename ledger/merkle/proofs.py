@@ -18,6 +18,7 @@ Proofs are exactly RFC 6962 §2.1.1 PATH and §2.1.2 PROOF (RFC 9162 §2.1.3/§2
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import TypeAlias
 
 from ledger.merkle.errors import TreeRangeError
@@ -50,18 +51,29 @@ def inclusion_plan(index: int, size: int) -> Plan:
     """
     if not 0 <= index < size:
         raise TreeRangeError(f"leaf index {index} outside tree of size {size}")
+    # Bottom-up on the equivalent "promote the lone right node" view of the RFC 6962 tree: at each
+    # level the sibling is node index ^ 1 when it exists; it is stored when its subtree is
+    # complete, else it is the right edge [start, size), folded from stored perfect subtrees (at
+    # most once per path). A node without a sibling is carried up unchanged.
     steps: list[PlanStep] = []
-    lo, hi = 0, size
-    while hi - lo > 1:
-        k = _split(hi - lo)
-        if index < lo + k:  # go left; the sibling is the right part, possibly ragged
-            steps.append(tuple(subtree_addresses(lo + k, hi)))
-            hi = lo + k
-        else:  # go right; the sibling is the left part, always perfect
-            steps.append((_perfect(lo, k),))
-            lo += k
-    steps.reverse()  # RFC order: innermost (leaf-level) sibling first
+    last = size - 1
+    level = 0
+    while last >> level:
+        sib = (index >> level) ^ 1
+        if sib <= last >> level:
+            start = sib << level
+            if start + (1 << level) <= size:
+                steps.append(((level, sib),))
+            else:
+                steps.append(_right_edge(start, size))
+        level += 1
     return tuple(steps)
+
+
+@lru_cache(maxsize=4096)
+def _right_edge(start: int, size: int) -> PlanStep:
+    # Every path that passes the ragged right edge at this level shares this step.
+    return tuple(subtree_addresses(start, size))
 
 
 def consistency_plan(size1: int, size2: int) -> Plan:
@@ -107,10 +119,15 @@ def resolve_plans(plans: Sequence[Plan], get_nodes: NodeGetter) -> list[list[byt
     node.
     """
     got = fetch_nodes(plan_addresses(plans), get_nodes)
-    return [
-        [got[step[0]] if len(step) == 1 else fold_right([got[a] for a in step]) for step in plan]
-        for plan in plans
-    ]
+    folded: dict[PlanStep, bytes] = {}  # a ragged step is shared by many paths: fold it once
+
+    def fold(step: PlanStep) -> bytes:
+        h = folded.get(step)
+        if h is None:
+            h = folded[step] = fold_right([got[a] for a in step])
+        return h
+
+    return [[got[step[0]] if len(step) == 1 else fold(step) for step in plan] for plan in plans]
 
 
 def inclusion_proof(index: int, size: int, get_nodes: NodeGetter) -> list[bytes]:

@@ -7,7 +7,16 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import cast
 
-from rocksdict import AccessType, Options, Rdict, ReadOptions, WriteBatch, WriteOptions
+from rocksdict import (
+    AccessType,
+    BlockBasedOptions,
+    Cache,
+    Options,
+    Rdict,
+    ReadOptions,
+    WriteBatch,
+    WriteOptions,
+)
 
 from ledger.chain import Checkpoint, CheckpointError, decode_checkpoint
 from ledger.store.base import BlockWrite, StoredEntry, StoreError
@@ -46,7 +55,10 @@ def _multi_get(cf: Rdict, keys: list[bytes]) -> list[bytes | None]:
     return cast("list[bytes | None]", cf.get(cast("list[str | int | float | bytes | bool]", keys)))
 
 
-def _options() -> Options:
+BLOCK_CACHE_BYTES = 64 << 20
+
+
+def _options(cache: Cache) -> Options:
     opt = Options(raw_mode=True)
     opt.create_if_missing(True)
     opt.create_missing_column_families(True)
@@ -55,6 +67,14 @@ def _options() -> Options:
     # default is 64 MiB x 2), so a node's RSS stays flat under sustained ingest (bench/soak.py).
     opt.set_db_write_buffer_size(64 << 20)
     opt.set_write_buffer_size(16 << 20)
+    # Index and filter blocks live in one bounded, shared block cache instead of growing with the
+    # number of SST files; bloom filters make the id lookups of new (absent) entries cheap.
+    table = BlockBasedOptions()
+    table.set_block_cache(cache)
+    table.set_cache_index_and_filter_blocks(True)
+    table.set_pin_l0_filter_and_index_blocks_in_cache(True)
+    table.set_bloom_filter(10, False)
+    opt.set_block_based_table_factory(table)
     return opt
 
 
@@ -64,8 +84,9 @@ class RocksStore:
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
-        opt = _options()
-        cfs = {name: _options() for name in COLUMN_FAMILIES}
+        self._cache = Cache(BLOCK_CACHE_BYTES)
+        opt = _options(self._cache)
+        cfs = {name: _options(self._cache) for name in COLUMN_FAMILIES}
         access = AccessType.read_only() if read_only else AccessType.read_write()
         try:
             self._db = Rdict(str(self.path), options=opt, column_families=cfs, access_type=access)
