@@ -6,15 +6,9 @@
 # Logs and the bench JSON go to $OUT (default /tmp/gpu_check). Exit status is non-zero if the
 # tests or the bench fail.
 set -u
-cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/gpu_check}
-mkdir -p "$OUT"
-export PYTHONPATH="$PWD"
-if compgen -G ".whl/*.whl" >/dev/null; then
-    timeout 120 python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .whl/*.whl \
-        >"$OUT/pip.log" 2>&1 || echo "pip install of .whl/ failed (see pip.log)"
-    export PYTHONPATH="/tmp/site:$PWD"
-fi
+# shellcheck source=bench/_gpu_env.sh
+source "$(dirname "$0")/_gpu_env.sh"
 export CREDITLEDGER_KERNEL_CACHE="${CREDITLEDGER_KERNEL_CACHE:-/tmp/creditledger-kernels}"
 (nvidia-smi || true) >"$OUT/nvidia-smi.txt" 2>&1
 python3 -c "import cupy; print('cupy', cupy.__version__)" 2>&1 | tee "$OUT/env.txt"

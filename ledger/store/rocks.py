@@ -55,7 +55,7 @@ def _multi_get(cf: Rdict, keys: list[bytes]) -> list[bytes | None]:
     return cast("list[bytes | None]", cf.get(cast("list[str | int | float | bytes | bool]", keys)))
 
 
-BLOCK_CACHE_BYTES = 64 << 20
+BLOCK_CACHE_BYTES = 32 << 20
 
 
 def _options(cache: Cache) -> Options:
@@ -63,10 +63,10 @@ def _options(cache: Cache) -> Options:
     opt.create_if_missing(True)
     opt.create_missing_column_families(True)
     opt.increase_parallelism(2)
-    # Bound memory: all column families' memtables together stay under 64 MiB (each CF's own
+    # Bound memory: all column families' memtables together stay under 32 MiB (each CF's own
     # default is 64 MiB x 2), so a node's RSS stays flat under sustained ingest (bench/soak.py).
-    opt.set_db_write_buffer_size(64 << 20)
-    opt.set_write_buffer_size(16 << 20)
+    opt.set_db_write_buffer_size(32 << 20)
+    opt.set_write_buffer_size(8 << 20)
     # Index and filter blocks live in one bounded, shared block cache instead of growing with the
     # number of SST files; bloom filters make the id lookups of new (absent) entries cheap.
     table = BlockBasedOptions()
