@@ -64,6 +64,13 @@ class RuleViolation(RecordInvalid):
         return f"RuleViolation({self.rule!r}, {self.field!r}, {self.message!r})"
 
 
+# ---------------------------------------------------------------------------------------- formats
+
+MAX_AMOUNT: Final = 2**63 - 1  # int64 minor units
+SUPERSEDES_LEN: Final = 32
+FURNISHER_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
 # ------------------------------------------------------------------------------------------ the view
 
 

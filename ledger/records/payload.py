@@ -13,7 +13,8 @@ from google.protobuf.message import DecodeError
 
 from ledger.errors import InvalidArgument
 from ledger.records.codes import RecordFields, RuleViolation
-from ledger.records.rules import passes_all, validate
+from ledger.records.fastpath import passes_all
+from ledger.records.rules import validate
 from ledger.v1 import records_pb2
 
 BORROWER_REF_LEN = 32
