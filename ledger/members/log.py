@@ -21,7 +21,7 @@ from typing import Final
 
 from ledger.ingest.prepare import Prepared
 from ledger.members.changes import apply_change, change_member, parse_change, replay
-from ledger.members.registry import MemberRegistry
+from ledger.members.registry import KeyRecord, MemberRegistry
 from ledger.records.leaf import LEAF_LEN
 from ledger.records.signing import ID_LEN, KEY_ID_LEN, EntryKind
 from ledger.store import BlockWrite, EntryWrite, RocksStore
@@ -46,6 +46,7 @@ class MembershipLog:
         self._lock = threading.Lock()
         self._staged: MemberRegistry | None = None
         self._staged_history: list[tuple[int, str]] = []
+        self._valid_until: dict[bytes, int] = {}
 
     # -- rebuild --------------------------------------------------------------------------------
 
@@ -80,19 +81,24 @@ class MembershipLog:
     def begin(self, base: int) -> None:
         self._staged = None
         self._staged_history = []
+        self._valid_until = {}  # key id -> first leaf index at which its standing may change
 
     def admit(self, p: Prepared, leaf_index: int) -> None:
         """Refuse (LedgerError) an entry whose signer may not sign at ``leaf_index``."""
         kid = p.leaf[_KID]
         if p.kind == EntryKind.MEMBERSHIP:
+            self._valid_until.clear()  # the registry is about to change inside this block
             reg = self._staged if self._staged is not None else self.registry.copy()
             ch = parse_change(p.payload, f"records[{p.position}].payload")
             apply_change(reg, ch, leaf_index, kid, f"records[{p.position}].payload")
             self._staged = reg
             self._staged_history.append((leaf_index, change_member(ch)))
             return
+        if leaf_index < self._valid_until.get(kid, -1):
+            return  # hot path: this signer was checked in this block, and nothing changes before then
         reg = self._staged if self._staged is not None else self.registry
-        reg.signer(kid, leaf_index)  # hot path: no per-entry string building
+        rec = reg.signer(kid, leaf_index)
+        self._valid_until[kid] = _next_change(reg, rec, leaf_index)
 
     def end(self, committed: bool) -> None:
         staged, self._staged = self._staged, None
@@ -107,6 +113,14 @@ class MembershipLog:
         for e in entries:
             if len(e.leaf) == LEAF_LEN and e.leaf[1] == EntryKind.MEMBERSHIP:
                 block.extra[index_key(e.leaf_index)] = b"\x01"
+
+
+def _next_change(reg: MemberRegistry, rec: KeyRecord, leaf_index: int) -> int:
+    """The first leaf index after ``leaf_index`` at which the signer's standing could change."""
+    m = reg.members[rec.member_id]
+    bounds = [rec.valid_until, m.suspended_from, *(a for a, _ in m.past_suspensions)]
+    later = [b for b in bounds if b is not None and b > leaf_index]
+    return min(later, default=2**63)
 
 
 def plain_payload(blob: bytes) -> bytes:
