@@ -108,6 +108,9 @@ class Node:
             store.close()
             raise
         backend = make_backend(settings.verify_backend, workers=settings.verify_workers)
+        warm_up = getattr(backend, "warm_up", None)
+        if warm_up is not None:  # start verify helpers now, not under the first large block
+            warm_up()
         return cls(settings, store, backend)
 
     def _genesis(self, genesis: Sequence[Submitted]) -> None:

@@ -12,6 +12,7 @@ entry and the checkpoint that includes it was written with sync on.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -73,6 +74,8 @@ class Pipeline:
         self._lock = threading.Lock()
         self._closed = False
         self._committing = threading.Event()
+        self._held: dict[str, list[_Batch]] = {}  # the block each stage is working on
+        self._dead: Exception | None = None
         self._threads = [
             threading.Thread(target=self._guard(self._verify_loop), name="verifier", daemon=True),
             threading.Thread(target=self._guard(self._commit_loop), name="committer", daemon=True),
@@ -156,7 +159,13 @@ class Pipeline:
         while True:
             block, stop = self._gather()
             if block:
-                self._to_commit.put((block, self._verify(block)))
+                self._held["verifier"] = block  # failed by _fail_all if this thread dies now
+                verdicts = self._verify(block)
+                if self._dead is not None:  # the committer died: nobody will take this block
+                    self._fail(block, self._dead)
+                else:
+                    self._to_commit.put((block, verdicts))
+                self._held.pop("verifier", None)
             if stop:
                 self._to_commit.put(_STOP)
                 return
@@ -179,6 +188,7 @@ class Pipeline:
             assert isinstance(job, tuple)
             block: list[_Batch] = job[0]
             verdicts: list[bool] | None = job[1]
+            self._held["committer"] = block
             if verdicts is None:  # the stop arrived mid-gather: verify the tail here
                 verdicts = self._verify(block)
             self._committing.set()
@@ -187,6 +197,7 @@ class Pipeline:
             finally:
                 if self._to_commit.empty():
                     self._committing.clear()
+            self._held.pop("committer", None)
 
     def _commit(self, block: list[_Batch], verdicts: list[bool]) -> None:
         items = [p for b in block for p in b.items]
@@ -218,9 +229,18 @@ class Pipeline:
                 self._pending -= len(b.items)
         self._metrics.queue_depth.set(self._pending)
 
+    def _fail(self, block: list[_Batch], err: Exception) -> None:
+        for b in block:
+            if not b.future.done():
+                b.future.set_exception(err)
+
     def _fail_all(self, err: Exception) -> None:
+        """A stage died: refuse new work and fail every submission it or the queues still hold."""
         with self._lock:
             self._closed = True
+            self._dead = err
+        for held in list(self._held.values()):
+            self._fail(held, err)
         for q in (self._in, self._to_commit):
             while True:
                 try:
@@ -231,3 +251,5 @@ class Pipeline:
                 for b in batches:
                     if not b.future.done():
                         b.future.set_exception(err)
+        with contextlib.suppress(queue.Full):
+            self._to_commit.put_nowait(_STOP)  # let a live committer stop instead of waiting forever

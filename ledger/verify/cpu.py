@@ -1,23 +1,45 @@
-"""The CPU verification backend: libsodium (through PyNaCl's bindings) on a thread pool.
+"""The CPU verification backend: libsodium (through PyNaCl's bindings), on helper processes or threads.
 
 libsodium's ``crypto_sign_verify_detached`` is the reference implementation of the signature rule;
-every other backend is tested against it. cffi releases the GIL during each call, so the pool's
-threads verify in parallel.
+every other backend is tested against it.
+
+Large batches (a node's blocks) are verified by helper processes, one per core, each running the
+same libsodium call in a loop over the chunks this process sends it through a pipe. Threads alone
+would verify in parallel too (cffi releases the GIL during each call), but every signature then
+takes the GIL back, so in a busy node the verifying threads queue for it behind the committer and
+RPC threads while cores sit idle; a helper process never waits on this process's GIL, and the
+thread that feeds it holds the GIL only to pack and unpack a chunk. A helper is a plain
+child (``python -m ledger.verify_helper``) reading its stdin, so it exits when this process closes the pipe or dies.
+Small batches, and any run where helpers cannot be started, verify on the thread pool.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import os
+import queue
+import subprocess
+import sys
+import threading
+from array import array
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 from nacl._sodium import ffi, lib
 
 from ledger.verify.base import BoolMask
+from ledger.verify_helper import HEAD
 
 _MIN_CHUNK = 16  # below this a thread hand-off costs more than it saves (~40 us per signature)
+_MAX_CHUNK = 512
+_CHUNKS_PER_WORKER = 8
+_HELPER_MIN = 256  # smaller batches stay in this process (a pipe round trip costs ~0.1 ms)
+log = logging.getLogger(__name__)
+
 
 
 def verify_one(message: bytes, signature: bytes, public_key: bytes) -> bool:
@@ -41,15 +63,126 @@ def _verify_range(
         out[i] = len(s) == 64 and len(p) == 32 and fn(scratch, mlen, s + m, len(m) + 64, p) == 0
 
 
+class _Helper:
+    """One helper process; used by one thread at a time."""
+
+    def __init__(self) -> None:
+        # The child finds this package even when it is run from a checkout without being installed.
+        root = str(Path(__file__).resolve().parents[2])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "ledger.verify_helper"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+        )
+
+    def verify(self, msgs: list[bytes], sigs: list[bytes], pks: list[bytes]) -> bytes:
+        """Verdict bytes for items whose signatures are 64 and keys 32 bytes. Raises OSError if the
+        helper is gone."""
+        n = len(msgs)
+        lens = array("I", map(len, msgs))
+        if sys.byteorder != "little":
+            lens.byteswap()
+        body = b"".join((lens.tobytes(), *sigs, *pks, *msgs))
+        stdin, stdout = self.proc.stdin, self.proc.stdout
+        assert stdin is not None and stdout is not None
+        try:  # blocking pipe I/O releases the GIL
+            stdin.write(HEAD.pack(n, len(body)) + body)
+            stdin.flush()
+            got = stdout.read(n)
+        except ValueError as exc:  # the pipe was closed under us (close() from another thread)
+            raise OSError("verify helper closed") from exc
+        if len(got) != n:
+            raise OSError("verify helper exited")
+        return got
+
+    def close(self, kill: bool = False) -> None:
+        if kill:
+            self.proc.kill()
+        for f in (self.proc.stdin, self.proc.stdout):
+            if f is not None:
+                with contextlib.suppress(OSError):  # a killed helper leaves unflushed bytes behind
+                    f.close()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
 class CpuBackend:
-    """Batch verification on ``workers`` threads (default: all cores)."""
+    """Batch verification on ``workers`` cores (default: all): helper processes for large batches
+    (unless ``processes=False``), else threads."""
 
     name = "cpu"
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, *, processes: bool = True) -> None:
         self.workers = workers or os.cpu_count() or 1
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="verify")
         ffi.new("char[]", 1)  # load the library before threads race to it
+        self._use_helpers = processes and self.workers > 1
+        self._helpers: queue.SimpleQueue[_Helper | None] | None = None  # started on the first large batch
+        self._all_helpers: list[_Helper] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def warm_up(self) -> None:
+        """Start the helper processes now and wait until each has answered once."""
+        if self._helper_queue() is None:
+            return
+        for h in list(self._all_helpers):
+            try:
+                h.verify([b""], [bytes(64)], [bytes(32)])  # answers once it is up
+            except OSError:
+                self._give_up_helpers("a verify helper did not start")
+                return
+
+    def _helper_queue(self) -> queue.SimpleQueue[_Helper | None] | None:
+        with self._lock:
+            if self._helpers is None and self._use_helpers and not self._closed:
+                try:
+                    started = [_Helper() for _ in range(self.workers)]
+                except OSError as exc:
+                    log.warning("verify: no helper processes (%s); verifying on threads", exc)
+                    self._use_helpers = False
+                    return None
+                self._all_helpers = started
+                self._helpers = queue.SimpleQueue()
+                for h in started:
+                    self._helpers.put(h)
+            return self._helpers
+
+    def _give_up_helpers(self, why: str) -> None:
+        with self._lock:
+            if not self._use_helpers:
+                return
+            log.warning("verify: %s; verifying on threads from now on", why)
+            self._use_helpers = False
+            waiting, self._helpers = self._helpers, None
+            helpers, self._all_helpers = self._all_helpers, []
+        if waiting is not None:
+            for _ in range(self.workers):
+                waiting.put(None)  # wakes chunks waiting for a helper: they verify here instead
+        for h in helpers:
+            h.close(kill=True)
+
+    def _verify_chunk(
+        self, helpers: queue.SimpleQueue[_Helper | None], out: BoolMask, idx: list[int],
+        msgs: Sequence[bytes], sigs: Sequence[bytes], pks: Sequence[bytes],
+    ) -> None:
+        """Verdicts for items ``idx`` (well-sized signature and key) on a helper, else here."""
+        h = helpers.get() if self._use_helpers else None
+        if h is None:
+            helpers.put(None)  # helpers were given up: pass the wake-up on to other waiting chunks
+        else:
+            try:
+                got = h.verify([msgs[i] for i in idx], [sigs[i] for i in idx], [pks[i] for i in idx])
+            except OSError:
+                self._give_up_helpers("a verify helper died")
+            else:
+                helpers.put(h)
+                out[idx] = np.frombuffer(got, dtype=np.bool_)
+                return
+        for i in idx:
+            _verify_range(out, i, i + 1, msgs, sigs, pks)
 
     def verify_batch(
         self, messages: Sequence[bytes], signatures: Sequence[bytes], public_keys: Sequence[bytes]
@@ -61,11 +194,24 @@ class CpuBackend:
         if n <= _MIN_CHUNK or self.workers == 1:
             _verify_range(out, 0, n, messages, signatures, public_keys)
             return out
-        step = max(_MIN_CHUNK, -(-n // self.workers))
-        futs = [
-            self._pool.submit(_verify_range, out, lo, min(n, lo + step), messages, signatures, public_keys)
-            for lo in range(0, n, step)
-        ]
+        # Several chunks per worker, taken in turn from the pool's queue: a worker slowed by other
+        # threads (the node's committer, RPC threads) takes fewer, and none idles while another has
+        # a long tail left, as with one fixed share each.
+        helpers = self._helper_queue() if n >= _HELPER_MIN and self._use_helpers else None
+        if helpers is not None:
+            idx = [i for i in range(n) if len(signatures[i]) == 64 and len(public_keys[i]) == 32]
+            step = min(2 * _MAX_CHUNK, max(_MIN_CHUNK, -(-len(idx) // (self.workers * _CHUNKS_PER_WORKER))))
+            futs = [
+                self._pool.submit(self._verify_chunk, helpers, out, idx[lo : lo + step], messages, signatures,
+                                  public_keys)
+                for lo in range(0, len(idx), step)
+            ]
+        else:
+            step = min(_MAX_CHUNK, max(_MIN_CHUNK, -(-n // (self.workers * _CHUNKS_PER_WORKER))))
+            futs = [
+                self._pool.submit(_verify_range, out, lo, min(n, lo + step), messages, signatures, public_keys)
+                for lo in range(0, n, step)
+            ]
         for f in futs:
             f.result()
         return out
@@ -75,4 +221,10 @@ class CpuBackend:
         return [sha(p).digest() for p in payloads]
 
     def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._use_helpers = False
+            self._helpers, helpers, self._all_helpers = None, self._all_helpers, []
         self._pool.shutdown(wait=True)
+        for h in helpers:
+            h.close()
