@@ -82,7 +82,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--records", type=int, default=100_000)
     ap.add_argument("--batch", type=int, default=1000)
-    ap.add_argument("--window", type=int, default=32, help="batches in flight (sent, not yet acknowledged)")
+    ap.add_argument("--window", type=int, default=12, help="batches in flight (sent, not yet acknowledged)")
     ap.add_argument("--backend", default="cpu")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:

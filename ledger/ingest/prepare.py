@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ledger.errors import InvalidArgument, LedgerError, PermissionDenied
 from ledger.ingest.results import Refusal
-from ledger.members import MemberRegistry
+from ledger.members import KeyRecord, MemberRegistry
 from ledger.records.leaf import encode_leaf
 from ledger.records.payload import ParsedRecord, parse_record
 from ledger.records.signing import KEY_ID_LEN, SIGNATURE_LEN, EntryKind, signing_message
@@ -69,13 +69,20 @@ def prepare_records(
     ready: list[Prepared] = []
     refused: list[Refusal] = []
     sha = hashlib.sha256
+    signers: dict[bytes, KeyRecord] = {}  # the tree size is fixed for the call: one lookup per key
     for pos, it in enumerate(items):
         rid = sha(it.payload).digest() if it.payload else b""
         try:
-            ready.append(_prepare_one(pos, rid, it, registry, tree_size, today, member, check))
+            ready.append(_prepare_one(pos, rid, it, registry, signers, tree_size, today, member, check))
         except LedgerError as exc:
-            refused.append(Refusal(pos, rid, exc.code, str(exc)))
+            # Messages name the field relative to the record; the position is added only here,
+            # so the valid majority builds no strings.
+            refused.append(Refusal(pos, rid, exc.code, f"records[{pos}].{exc}"))
     return ready, refused
+
+
+_RECORD_TAG = signing_message(EntryKind.RECORD, bytes(32))[:-32]
+_LEAF_HEAD = encode_leaf(EntryKind.RECORD, bytes(32), bytes(KEY_ID_LEN), bytes(SIGNATURE_LEN))[:2]
 
 
 def _prepare_one(
@@ -83,34 +90,36 @@ def _prepare_one(
     rid: bytes,
     it: Submitted,
     registry: MemberRegistry,
+    signers: dict[bytes, KeyRecord],
     tree_size: int,
     today: dt.date,
     member: str | None,
     check: RecordCheck | None,
 ) -> Prepared:
-    where = f"records[{pos}]"
-    parsed = parse_record(it.payload, prefix=f"{where}.payload")
+    parsed = parse_record(it.payload)
     if len(it.key_id) != KEY_ID_LEN:
-        raise InvalidArgument(f"{where}.key_id: must be {KEY_ID_LEN} bytes, got {len(it.key_id)}")
+        raise InvalidArgument(f"key_id: must be {KEY_ID_LEN} bytes, got {len(it.key_id)}")
     if len(it.signature) != SIGNATURE_LEN:
-        raise InvalidArgument(f"{where}.signature: must be {SIGNATURE_LEN} bytes, got {len(it.signature)}")
-    key = registry.signer(it.key_id, tree_size, field_name=f"{where}.key_id")
+        raise InvalidArgument(f"signature: must be {SIGNATURE_LEN} bytes, got {len(it.signature)}")
+    key = signers.get(it.key_id)
+    if key is None:
+        key = signers[it.key_id] = registry.signer(it.key_id, tree_size)
     rec = parsed.record
     if rec.furnisher_id != key.member_id:
         raise PermissionDenied(
-            f"{where}.payload.furnisher_id: {rec.furnisher_id!r} is not the signer's member {key.member_id!r}"
+            f"payload.furnisher_id: {rec.furnisher_id!r} is not the signer's member {key.member_id!r}"
         )
     if member is not None and key.member_id != member:
-        raise PermissionDenied(f"{where}.key_id: key belongs to {key.member_id!r}, caller is {member!r}")
+        raise PermissionDenied(f"key_id: key belongs to {key.member_id!r}, caller is {member!r}")
     if check is not None:
         check(parsed, today)
     return Prepared(
         position=pos,
         entry_id=rid,
-        message=signing_message(EntryKind.RECORD, rid),
+        message=_RECORD_TAG + rid,
         signature=it.signature,
         public_key=key.public_key,
-        leaf=encode_leaf(EntryKind.RECORD, rid, it.key_id, it.signature),
+        leaf=_LEAF_HEAD + rid + it.key_id + it.signature,
         payload=it.payload,
         borrower_ref=rec.borrower_ref,
         day=parsed.day,
