@@ -80,3 +80,16 @@ def test_inconsistent_newer_checkpoint_raises(home: Home, served: Served) -> Non
     bogus = served.node.signer.sign_next(served.node.latest_checkpoint(), real.tree_size, bytes(32), real.timestamp_ms)
     with pytest.raises(VerificationError):
         c2.accept_checkpoint(bogus)
+
+
+def test_supplied_consistency_proof_is_checked(home: Home, served: Served) -> None:
+    resp, _ = _history(home, served)
+    client = LedgerClient(served.client.channel, home.node_public_key)
+    first = client.accept_checkpoint(checkpoint_from_pb(resp.checkpoint))
+    served.client.submit(home.sign(home.records(1, 0, seed=78)))
+    newer = checkpoint_from_pb(served.client.log.GetCheckpoint(ledger_pb2.GetCheckpointRequest()))
+    proof, _, _ = served.node.reader.consistency(first.tree_size, newer.tree_size)
+    with pytest.raises(VerificationError):
+        client.accept_checkpoint(newer, [bytes(32)] * max(1, len(proof)))
+    assert client.trusted == first
+    assert client.accept_checkpoint(newer, proof) == newer and client.trusted == newer

@@ -72,8 +72,12 @@ class LedgerClient:
         """Fetch the latest checkpoint, verify it and its consistency with the trusted one."""
         return self.accept_checkpoint(checkpoint_from_pb(self.log.GetCheckpoint(ledger_pb2.GetCheckpointRequest())))
 
-    def accept_checkpoint(self, cp: Checkpoint) -> Checkpoint:
-        """Verify ``cp``'s signature and that it extends the trusted checkpoint; then trust it."""
+    def accept_checkpoint(self, cp: Checkpoint, proof: Sequence[bytes] | None = None) -> Checkpoint:
+        """Verify ``cp``'s signature and that it extends the trusted checkpoint; then trust it.
+
+        ``proof``: a consistency proof from the trusted size that came with the answer; without
+        one the client asks the node for it.
+        """
         try:
             verify_checkpoint_signature(cp, self.node_public_key)
         except CheckpointError as exc:
@@ -83,11 +87,12 @@ class LedgerClient:
         if old is not None and cp.tree_size < old.tree_size:
             return self._check_older(cp, old)
         if old is not None and old.tree_size > 0 and cp.tree_size > old.tree_size:
-            resp = self.log.GetConsistencyProof(
-                ledger_pb2.GetConsistencyProofRequest(first_size=old.tree_size, second_size=cp.tree_size)
-            )
+            if not proof:
+                proof = self.log.GetConsistencyProof(
+                    ledger_pb2.GetConsistencyProofRequest(first_size=old.tree_size, second_size=cp.tree_size)
+                ).proof
             try:
-                verify_consistency(old.tree_size, cp.tree_size, list(resp.proof), old.root_hash, cp.root_hash)
+                verify_consistency(old.tree_size, cp.tree_size, list(proof), old.root_hash, cp.root_hash)
             except ProofError as exc:
                 raise VerificationError(f"checkpoint {cp.sequence} is not consistent with trusted: {exc}") from None
         elif old is not None and cp.tree_size == old.tree_size and cp.root_hash != old.root_hash:

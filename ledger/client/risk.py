@@ -50,9 +50,11 @@ class RiskClient:
         """Sign an inquiry, fetch the report, verify every entry and recompute the report."""
         q = risk_pb2.Inquiry(member_id=self.member_id, borrower_ref=borrower_ref, purpose=purpose,  # type: ignore[arg-type]
                              consent_ref=consent_ref, requested_at_ms=now_ms or _now_ms(), nonce=os.urandom(16))
+        known = self.client.trusted.tree_size if self.client.trusted else 0
         resp = self.stub.CreditReport(risk_pb2.CreditReportRequest(
-            inquiry=self._sign(q, EntryKind.INQUIRY), as_of_tree_size=as_of_tree_size, as_of_date=as_of_date))
-        cp = self.client.accept_checkpoint(checkpoint_from_pb(resp.checkpoint))
+            inquiry=self._sign(q, EntryKind.INQUIRY), as_of_tree_size=as_of_tree_size, as_of_date=as_of_date,
+            known_tree_size=known))
+        cp = self.client.accept_checkpoint(checkpoint_from_pb(resp.checkpoint), list(resp.consistency))
         entries = self.client.verify_entries([(h.entry, h.public_key) for h in resp.entries], cp)
         r = resp.report
         if r.borrower_ref != borrower_ref or r.as_of_tree_size != cp.tree_size:

@@ -100,6 +100,11 @@ class LogReader:
         first = self.checkpoint(first_size)
         return consistency_proof(first_size, second.tree_size, self.store.get_nodes), first, second
 
+    def consistency_to(self, known_size: int, tree_size: int) -> list[bytes]:
+        """Consistency proof from any earlier checkpoint size to ``tree_size`` (both checkpointed
+        by the caller's knowledge; an unknown ``known_size`` simply yields a proof that will not verify)."""
+        return consistency_proof(known_size, tree_size, self.store.get_nodes)
+
     def borrower_history(self, borrower_ref: bytes, limit: int = 0) -> tuple[list[ProvenEntry], Checkpoint]:
         """A borrower's entries in (date, leaf) order, all proven against the latest checkpoint."""
         if len(borrower_ref) != 32:

@@ -46,7 +46,10 @@ class RiskServicer(risk_pb2_grpc.RiskServicer):
         a = self.desk.credit_report(
             _sub(request.inquiry), caller_member(context), request.as_of_tree_size, request.as_of_date
         )
+        known, size = request.known_tree_size, a.checkpoint.tree_size
+        proof = self.desk.node.reader.consistency_to(known, size) if 0 < known < size else []
         return risk_pb2.CreditReportResponse(
+            consistency=proof,
             checkpoint=convert.checkpoint_pb(a.checkpoint),
             entries=[
                 ledger_pb2.HistoryEntry(entry=convert.log_entry_pb(e), public_key=e.public_key) for e in a.entries

@@ -210,26 +210,30 @@ class Report(_message.Message):
     def __init__(self, borrower_ref: _Optional[bytes] = ..., as_of_date: _Optional[str] = ..., as_of_tree_size: _Optional[int] = ..., tradelines: _Optional[_Iterable[_Union[Tradeline, _Mapping]]] = ..., total_balance: _Optional[int] = ..., total_limit: _Optional[int] = ..., utilisation_bp: _Optional[int] = ..., worst_status_24m: _Optional[str] = ..., open_lenders: _Optional[int] = ..., multi_lender: _Optional[bool] = ..., multi_lender_threshold: _Optional[int] = ..., disputes: _Optional[_Iterable[_Union[DisputeView, _Mapping]]] = ..., inquiries: _Optional[_Iterable[_Union[InquiryView, _Mapping]]] = ..., erased_records: _Optional[int] = ..., dispute_days: _Optional[int] = ...) -> None: ...
 
 class CreditReportRequest(_message.Message):
-    __slots__ = ("inquiry", "as_of_tree_size", "as_of_date")
+    __slots__ = ("inquiry", "as_of_tree_size", "as_of_date", "known_tree_size")
     INQUIRY_FIELD_NUMBER: _ClassVar[int]
     AS_OF_TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
     AS_OF_DATE_FIELD_NUMBER: _ClassVar[int]
+    KNOWN_TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
     inquiry: _records_pb2.SignedRecord
     as_of_tree_size: int
     as_of_date: str
-    def __init__(self, inquiry: _Optional[_Union[_records_pb2.SignedRecord, _Mapping]] = ..., as_of_tree_size: _Optional[int] = ..., as_of_date: _Optional[str] = ...) -> None: ...
+    known_tree_size: int
+    def __init__(self, inquiry: _Optional[_Union[_records_pb2.SignedRecord, _Mapping]] = ..., as_of_tree_size: _Optional[int] = ..., as_of_date: _Optional[str] = ..., known_tree_size: _Optional[int] = ...) -> None: ...
 
 class CreditReportResponse(_message.Message):
-    __slots__ = ("checkpoint", "entries", "report", "inquiry_receipt")
+    __slots__ = ("checkpoint", "entries", "report", "inquiry_receipt", "consistency")
     CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
     ENTRIES_FIELD_NUMBER: _ClassVar[int]
     REPORT_FIELD_NUMBER: _ClassVar[int]
     INQUIRY_RECEIPT_FIELD_NUMBER: _ClassVar[int]
+    CONSISTENCY_FIELD_NUMBER: _ClassVar[int]
     checkpoint: _ledger_pb2.Checkpoint
     entries: _containers.RepeatedCompositeFieldContainer[_ledger_pb2.HistoryEntry]
     report: Report
     inquiry_receipt: _ledger_pb2.Receipt
-    def __init__(self, checkpoint: _Optional[_Union[_ledger_pb2.Checkpoint, _Mapping]] = ..., entries: _Optional[_Iterable[_Union[_ledger_pb2.HistoryEntry, _Mapping]]] = ..., report: _Optional[_Union[Report, _Mapping]] = ..., inquiry_receipt: _Optional[_Union[_ledger_pb2.Receipt, _Mapping]] = ...) -> None: ...
+    consistency: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, checkpoint: _Optional[_Union[_ledger_pb2.Checkpoint, _Mapping]] = ..., entries: _Optional[_Iterable[_Union[_ledger_pb2.HistoryEntry, _Mapping]]] = ..., report: _Optional[_Union[Report, _Mapping]] = ..., inquiry_receipt: _Optional[_Union[_ledger_pb2.Receipt, _Mapping]] = ..., consistency: _Optional[_Iterable[bytes]] = ...) -> None: ...
 
 class EntryReceipt(_message.Message):
     __slots__ = ("receipt",)
