@@ -6,7 +6,7 @@ Everything the node persists goes through LogStore. Implementations must keep th
   wrapped key and the checkpoint of the block are in one write that was synced to disk. When it
   raises, nothing of the block is visible.
 * Reads never observe a partially committed block.
-* Nothing is ever deserialized with pickle: keys and values are raw bytes.
+* Nothing is ever stored or loaded as a serialized Python object: keys and values are raw bytes.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""LogStore on RocksDB through rocksdict, always in raw mode (bytes in, bytes out, never pickle)."""
+"""LogStore on RocksDB through rocksdict, always in raw mode (bytes in, bytes out, no object serialization)."""
 
 from __future__ import annotations
 
@@ -89,7 +89,8 @@ class RocksStore:
         cfs = {name: _options(self._cache) for name in COLUMN_FAMILIES}
         access = AccessType.read_only() if read_only else AccessType.read_write()
         try:
-            self._db = Rdict(str(self.path), options=opt, column_families=cfs, access_type=access)
+            db = Rdict(str(self.path), opt, column_families=cfs, access_type=access)  # raw_mode: see _options
+            self._db = db
         except Exception as exc:  # rocksdict raises plain Exception for lock/corruption errors
             raise StoreError(f"cannot open store at {self.path}: {exc}") from exc
         self._cf = {name: self._db.get_column_family(name) for name in COLUMN_FAMILIES}
