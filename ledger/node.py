@@ -20,7 +20,7 @@ from ledger.ingest import Pipeline, PipelineConfig, Refusal, Result
 from ledger.ingest.commit import BlockCommitter
 from ledger.ingest.membership import prepare_membership
 from ledger.ingest.prepare import RecordCheck, Submitted, prepare_records
-from ledger.members import NODE_MEMBER, MemberRegistry, register_node_key
+from ledger.members import MemberRegistry, register_node_key
 from ledger.members.log import MembershipLog, genesis_matches
 from ledger.merkle import MerkleError, leaf_hash, root_at
 from ledger.metrics import Metrics
@@ -60,7 +60,6 @@ class NodeSettings:
 class Node:
     """One ledger node. Thread-safe: RPC threads call ``submit`` and the query methods."""
 
-    NODE_MEMBER = NODE_MEMBER
 
     def __init__(self, settings: NodeSettings, store: RocksStore, backend: VerifyBackend) -> None:
         self.settings = settings
@@ -76,7 +75,7 @@ class Node:
         # When the log holds MEMBERSHIP entries they alone define the registry (replayed here).
         self.membership = MembershipLog(self.registry, store)
         self.membership.load()
-        self._register_node_key()
+        register_node_key(self.registry, self.signer.public_key)  # node-signed entries verify like any leaf
         self.committer.gates.append(self.membership)
         self.committer.block_hooks.append(self.membership.block_rows)
         self.pipeline = Pipeline(self.committer, backend, self.metrics, settings.pipeline)
@@ -90,9 +89,6 @@ class Node:
         except Exception:
             self.close()
             raise
-
-    def _register_node_key(self) -> None:
-        register_node_key(self.registry, self.signer.public_key)
 
     @classmethod
     def open(cls, settings: NodeSettings) -> Node:

@@ -10,8 +10,11 @@ from pathlib import Path
 from ledger.ingest import Receipt
 from ledger.ingest.prepare import Submitted
 from ledger.records.leaf import decode_leaf
+from ledger.records.signing import EntryKind
+from ledger.risk.desk import RiskDesk
 from ledger.risk.retention import run_retention
 from ledger.store import RocksStore
+from ledger.v1 import risk_pb2
 
 from conftest import FIXED_NOW, Home, open_node
 
@@ -33,14 +36,10 @@ def test_erasure_and_retention_keep_the_audit_green(home: Home) -> None:
     res = node.submit([Submitted(s.payload, s.signature, s.key_id) for s in home.sign(recs)])
     assert all(isinstance(r, Receipt) for r in res)
     erased = recs[0].borrower_ref
-    from ledger.risk.desk import RiskDesk
-    from ledger.v1 import risk_pb2
-
     desk = RiskDesk(node)
     e = risk_pb2.Erasure(requested_by="regulator", borrower_ref=erased, legal_basis="GDPR Art. 17",
                          erased_at_ms=int(FIXED_NOW * 1000), nonce=b"\x05" * 16)
-    signed = home.signer("regulator").sign_payload(e.SerializeToString(), __import__(
-        "ledger.records.signing", fromlist=["EntryKind"]).EntryKind.ERASURE)
+    signed = home.signer("regulator").sign_payload(e.SerializeToString(), EntryKind.ERASURE)
     desk.erase(Submitted(signed.payload, signed.signature, signed.key_id), None)
     node.settings.clock = lambda: FIXED_NOW + 6 * YEAR_S
     assert run_retention(node) is not None

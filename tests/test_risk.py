@@ -7,6 +7,7 @@ import grpc
 import pytest
 
 from ledger.client.risk import RiskClient
+from ledger.records.signing import EntryKind
 from ledger.v1 import records_pb2, risk_pb2
 
 from conftest import FIXED_NOW, Home, Served
@@ -73,7 +74,7 @@ def test_replayed_inquiry_is_refused(home: Home, served: Served) -> None:
     rc = _risk(home, served, "bank-a")
     q = risk_pb2.Inquiry(member_id="bank-a", borrower_ref=ref, purpose=risk_pb2.REGULATORY, consent_ref="x",
                          requested_at_ms=NOW_MS, nonce=b"\x01" * 16)
-    signed = rc._sign(q, __import__("ledger.records.signing", fromlist=["EntryKind"]).EntryKind.INQUIRY)
+    signed = rc._sign(q, EntryKind.INQUIRY)
     rc.stub.CreditReport(risk_pb2.CreditReportRequest(inquiry=signed))
     with pytest.raises(grpc.RpcError) as err:
         rc.stub.CreditReport(risk_pb2.CreditReportRequest(inquiry=signed))

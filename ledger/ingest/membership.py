@@ -10,12 +10,11 @@ import hashlib
 from collections.abc import Sequence
 
 from ledger.errors import InvalidArgument, LedgerError, PermissionDenied
-from ledger.ingest.prepare import Prepared, Submitted
+from ledger.ingest.prepare import Prepared, Submitted, signed_entry
 from ledger.ingest.results import Refusal
 from ledger.members.changes import apply_change, parse_change, signer_key
 from ledger.members.registry import MemberRegistry
-from ledger.records.leaf import encode_leaf
-from ledger.records.signing import KEY_ID_LEN, SIGNATURE_LEN, EntryKind, signing_message
+from ledger.records.signing import KEY_ID_LEN, SIGNATURE_LEN, EntryKind
 
 
 def prepare_membership(
@@ -52,19 +51,7 @@ def prepare_membership(
             refused.append(Refusal(pos, eid, exc.code, str(exc)))
             continue
         ready.append(
-            Prepared(
-                position=pos,
-                entry_id=eid,
-                message=signing_message(EntryKind.MEMBERSHIP, eid),
-                signature=it.signature,
-                public_key=key.public_key,
-                leaf=encode_leaf(EntryKind.MEMBERSHIP, eid, it.key_id, it.signature),
-                payload=it.payload,
-                borrower_ref=b"",
-                day=0,
-                member_id=key.member_id,
-                kind=EntryKind.MEMBERSHIP,
-                sealed=False,
-            )
+            signed_entry(EntryKind.MEMBERSHIP, it.payload, it.signature, it.key_id, key.public_key, key.member_id,
+                         position=pos, sealed=False)
         )
     return ready, refused

@@ -14,7 +14,7 @@ from ledger.errors import InvalidArgument, LedgerError, PermissionDenied
 from ledger.ingest.results import Refusal
 from ledger.members import KeyRecord, MemberRegistry
 from ledger.records.leaf import encode_leaf
-from ledger.records.payload import ParsedRecord, parse_record
+from ledger.records.payload import EPOCH, ParsedRecord, parse_record
 from ledger.records.signing import KEY_ID_LEN, SIGNATURE_LEN, EntryKind, signing_message
 
 RecordCheck = Callable[[ParsedRecord, dt.date], None]
@@ -40,6 +40,47 @@ class Prepared:
     key_rows: dict[bytes, bytes] | None = None  # rows for the keys column family (e.g. a shred)
     meta_rows: dict[bytes, bytes] | None = None  # domain index rows (empty value: delete), same batch
     redact: tuple[int, ...] = ()  # leaves whose payloads this entry redacts (retention)
+
+
+def signed_entry(
+    kind: EntryKind,
+    payload: bytes,
+    signature: bytes,
+    key_id: bytes,
+    public_key: bytes,
+    member_id: str,
+    *,
+    position: int = 0,
+    borrower_ref: bytes = b"",
+    day: dt.date | None = None,
+    sealed: bool = True,
+    key_rows: dict[bytes, bytes] | None = None,
+    meta_rows: dict[bytes, bytes] | None = None,
+    redact: tuple[int, ...] = (),
+) -> Prepared:
+    """A non-record entry (membership, inquiry, dispute, erasure, retention) ready for the pipeline.
+
+    Derives the entry id, the signed message and the leaf; the keyword options are Prepared's.
+    Credit records take the hot path in ``prepare_records`` instead.
+    """
+    eid = hashlib.sha256(payload).digest()
+    return Prepared(
+        position=position,
+        entry_id=eid,
+        message=signing_message(kind, eid),
+        signature=signature,
+        public_key=public_key,
+        leaf=encode_leaf(kind, eid, key_id, signature),
+        payload=payload,
+        borrower_ref=borrower_ref,
+        day=(day - EPOCH).days if day is not None else 0,
+        member_id=member_id,
+        kind=kind,
+        sealed=sealed,
+        key_rows=key_rows,
+        meta_rows=meta_rows,
+        redact=redact,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,12 +14,9 @@ from ledger.members import MemberRegistry
 from ledger.privacy.vault import Vault
 from ledger.records.leaf import decode_leaf
 from ledger.records.signing import EntryKind
+from ledger.risk.index import DISPUTE, DISPUTE_BY_RECORD, SUPERSEDED
 from ledger.store import RocksStore
 from ledger.v1 import records_pb2
-
-SUPERSEDED = b"sup/"
-_DISPUTE = b"dsp/"
-_DISPUTE_BY_RECORD = b"dspr/"
 
 
 def check_corrections(
@@ -60,10 +57,10 @@ def _rows_for(p: Prepared, store: RocksStore, vault: Vault, registry: MemberRegi
         if records_pb2.CreditRecord.FromString(payload).account_ref != new.account_ref:
             raise FailedPrecondition(f"{where}: the superseded record is of another account")
     rows = {SUPERSEDED + p.supersedes + p.entry_id: b"\x01"}
-    for key, _ in store.meta_prefix(_DISPUTE_BY_RECORD + p.supersedes):
-        did = key[len(_DISPUTE_BY_RECORD) + 32 :]
+    for key, _ in store.meta_prefix(DISPUTE_BY_RECORD + p.supersedes):
+        did = key[len(DISPUTE_BY_RECORD) + 32 :]
         rows[key] = b""
-        rows[_DISPUTE + did] = b""
+        rows[DISPUTE + did] = b""
     return rows
 
 

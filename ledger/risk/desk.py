@@ -7,28 +7,26 @@ checkpoint before the call returns.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import struct
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Any
 
 from ledger.chain import Checkpoint
 from ledger.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, error_for
 from ledger.ingest import Receipt, Result
-from ledger.ingest.prepare import Prepared, Submitted
+from ledger.ingest.prepare import Submitted, signed_entry
 from ledger.node import Node
 from ledger.query import ProvenEntry
-from ledger.records.leaf import decode_leaf, encode_leaf
-from ledger.records.signing import KEY_ID_LEN, SIGNATURE_LEN, EntryKind, signing_message
+from ledger.records.leaf import decode_leaf
+from ledger.records.payload import EPOCH
+from ledger.records.signing import KEY_ID_LEN, SIGNATURE_LEN, EntryKind, entry_id
 from ledger.risk import entries as ent
-from ledger.risk.corrections import SUPERSEDED
+from ledger.risk.index import DISPUTE, DISPUTE_BY_RECORD, SUPERSEDED
 from ledger.risk.report import Fact, build_report, ms_date
 from ledger.v1 import risk_pb2
 
-DISPUTE = b"dsp/"  # dispute id -> deadline day u32 || record id || borrower ref (open disputes only)
-DISPUTE_BY_RECORD = b"dspr/"  # record id || dispute id -> b"\x01" (open disputes only)
 _DAY = struct.Struct(">I")
-EPOCH = dt.date(1970, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -69,7 +67,7 @@ class RiskDesk:
         m = self.node.registry.members.get(member)
         return m.roles if m else frozenset()
 
-    def _append(self, kind: EntryKind, s: Submitted, member: str, ref: bytes, day: dt.date, **extra: object) -> Receipt:
+    def _append(self, kind: EntryKind, s: Submitted, member: str, ref: bytes, day: dt.date, **extra: Any) -> Receipt:
         return self._receipt(self._append_async(kind, s, member, ref, day, **extra).result(), kind)
 
     @staticmethod
@@ -80,15 +78,11 @@ class RiskDesk:
         return res
 
     def _append_async(
-        self, kind: EntryKind, s: Submitted, member: str, ref: bytes, day: dt.date, **extra: object
+        self, kind: EntryKind, s: Submitted, member: str, ref: bytes, day: dt.date, **extra: Any
     ) -> Future[list[Result]]:
-        eid = hashlib.sha256(s.payload).digest()
         key = self.node.registry.keys[s.key_id]
-        p = Prepared(
-            position=0, entry_id=eid, message=signing_message(kind, eid), signature=s.signature,
-            public_key=key.public_key, leaf=encode_leaf(kind, eid, s.key_id, s.signature), payload=s.payload,
-            borrower_ref=ref, day=(day - EPOCH).days, member_id=member, kind=kind, **extra,  # type: ignore[arg-type]
-        )
+        p = signed_entry(kind, s.payload, s.signature, s.key_id, key.public_key, member, borrower_ref=ref, day=day,
+                         **extra)
         return self.node.pipeline.submit([p], [], 1)
 
     # -- inquiries and reports ------------------------------------------------------------------
@@ -143,7 +137,8 @@ class RiskDesk:
         fresh = reader.load([i for i in idx if i not in have])
         keep = [e for e in loaded or [] if e.leaf_index < cp.tree_size] + fresh
         proven = reader.prove(_in_order(keep, idx), cp)
-        facts = [Fact(e.leaf_index, decode_leaf(e.leaf).kind, decode_leaf(e.leaf).entry_id, e.payload) for e in proven]
+        leaves = [decode_leaf(e.leaf) for e in proven]
+        facts = [Fact(e.leaf_index, lf.kind, lf.entry_id, e.payload) for e, lf in zip(proven, leaves, strict=True)]
         report = build_report(
             ref, facts, as_of=as_of, as_of_tree_size=cp.tree_size,
             multi_lender_threshold=self.config.multi_lender_threshold, dispute_days=self.config.dispute_days,
@@ -166,7 +161,7 @@ class RiskDesk:
             raise InvalidArgument("dispute.borrower_ref: does not match the disputed record")
         opened = ms_date(d.filed_at_ms)
         deadline = opened + dt.timedelta(days=self.config.dispute_days)
-        did = hashlib.sha256(s.payload).digest()
+        did = entry_id(s.payload)
         rows = {
             DISPUTE + did: _DAY.pack((deadline - EPOCH).days) + d.record_id + d.borrower_ref,
             DISPUTE_BY_RECORD + d.record_id + did: b"\x01",

@@ -15,17 +15,17 @@ the redactions; the Merkle log is untouched, so proofs, signatures and the audit
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ledger.ingest import Receipt
-from ledger.ingest.prepare import Prepared
+from ledger.ingest.prepare import signed_entry
+from ledger.members import NODE_MEMBER
 from ledger.node import Node
 from ledger.records.codes import is_delinquent
-from ledger.records.leaf import decode_leaf, encode_leaf
-from ledger.records.signing import EntryKind, signing_message
+from ledger.records.leaf import decode_leaf
+from ledger.records.signing import EntryKind, entry_id, signing_message
 from ledger.v1 import records_pb2, risk_pb2
 
 log = logging.getLogger(__name__)
@@ -92,15 +92,9 @@ def run_retention(node: Node, policies: Mapping[str, RetentionPolicy] = DEFAULT_
         redacted_record_ids=[rid for _, rid in due],
     )
     payload = run.SerializeToString(deterministic=True)
-    eid = hashlib.sha256(payload).digest()
-    msg = signing_message(EntryKind.RETENTION, eid)
-    sig = node.signer.sign_entry(msg)
-    p = Prepared(
-        position=0, entry_id=eid, message=msg, signature=sig, public_key=node.signer.public_key,
-        leaf=encode_leaf(EntryKind.RETENTION, eid, node.signer.key_id, sig), payload=payload,
-        borrower_ref=b"", day=(today - dt.date(1970, 1, 1)).days, member_id=node.NODE_MEMBER,
-        kind=EntryKind.RETENTION, sealed=False, redact=tuple(i for i, _ in due),
-    )
+    sig = node.signer.sign_entry(signing_message(EntryKind.RETENTION, entry_id(payload)))
+    p = signed_entry(EntryKind.RETENTION, payload, sig, node.signer.key_id, node.signer.public_key, NODE_MEMBER,
+                     day=today, sealed=False, redact=tuple(i for i, _ in due))
     (res,) = node.pipeline.submit([p], [], 1).result()
     assert isinstance(res, Receipt), res
     node.metrics.retention_redacted.inc(len(due))

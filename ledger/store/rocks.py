@@ -140,16 +140,6 @@ class RocksStore:
         except Exception as exc:
             raise StoreError(f"synced write failed: {exc}") from exc
 
-    def put_meta(self, rows: dict[bytes, bytes]) -> None:
-        """Durably set (value) or delete (empty value) meta rows outside a block."""
-        wb = WriteBatch(raw_mode=True)
-        for k, v in rows.items():
-            if v:
-                wb.put(k, v, self._h[CF_META])
-            else:
-                wb.delete(k, self._h[CF_META])
-        self._write(wb)
-
     def purge_old_keys(self) -> None:
         """Flush and compact the keys column family so shredded keys leave no copy in its files.
 
