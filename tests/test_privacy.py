@@ -13,6 +13,8 @@ import pytest
 from Crypto.Cipher import AES
 from Crypto.Hash import HMAC, SHA256
 
+from ledger.chain import NodeSigner
+from ledger.merkle import EMPTY_ROOT
 from ledger.privacy import _gcm
 from ledger.privacy.crypto import (
     DecryptError,
@@ -25,12 +27,16 @@ from ledger.privacy.crypto import (
     forget_data_key,
     generate_key_file,
     new_data_key,
+    open_many,
     open_sealed,
     seal,
+    seal_many,
     unwrap_key,
     wrap_key,
 )
 from ledger.privacy.pseudonym import borrower_ref, normalize_national_id, short_ref
+from ledger.privacy.vault import Vault
+from ledger.store import BlockWrite, RocksStore
 
 KEY_HEX = "00112233445566778899aabbccddeeff" * 2
 CKEY = b"consortium-key-0123456789abcdef!"
@@ -146,6 +152,121 @@ def test_speed_50_payloads() -> None:
         best = min(best, time.perf_counter() - t)
     assert outs == [pt] * 50
     assert best < 0.005  # ~0.45 ms measured; generous for slow CI machines
+
+
+# --------------------------------------------------------------------------------- batched open
+
+SIZES = (0, 1, 15, 16, 17, 300, 1000, 5000)
+
+
+def _batch(nkeys: int = 3) -> tuple[list[bytes], list[bytes], list[bytes], list[bytes], list[bytes]]:
+    """Raw keys, nonces, aads, plaintexts and library-sealed ``ct || tag`` for SIZES twice, keys mixed."""
+    raw = [os.urandom(32) for _ in range(nkeys)]
+    n = 2 * len(SIZES)
+    dks = [raw[i % nkeys] for i in range(n)]
+    nonces = [os.urandom(12) for _ in range(n)]
+    aads = [os.urandom(i * 7 % 45) for i in range(n)]
+    pts = [os.urandom(s) for s in SIZES + SIZES[::-1]]
+    blobs = []
+    for dk, nonce, aad, pt in zip(dks, nonces, aads, pts, strict=True):
+        c = AES.new(dk, AES.MODE_GCM, nonce=nonce)
+        c.update(aad)
+        ct, tag = c.encrypt_and_digest(pt)
+        blobs.append(ct + tag)
+    return dks, nonces, aads, pts, blobs
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_gcm_open_many_matches_library_and_open(fast: bool) -> None:
+    dks, nonces, aads, pts, blobs = _batch()
+    keys = [_gcm.GcmKey(dk, fast=fast) for dk in dks]
+    assert _gcm.open_many(keys, nonces, aads, blobs) == pts
+    assert [k.open(*a) for k, *a in zip(keys, nonces, aads, blobs, strict=True)] == pts
+    assert _gcm.seal_many(keys, b"".join(nonces), aads, pts) == blobs
+    assert _gcm.open_many([], [], [], []) == []
+    with pytest.raises(ValueError):
+        _gcm.open_many(keys, nonces[:-1], aads, blobs)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("where", ["ciphertext", "tag", "nonce", "aad", "short nonce", "short blob"])
+def test_gcm_open_many_flags_only_the_bad_item(fast: bool, where: str) -> None:
+    dks, nonces, aads, pts, blobs = _batch()
+    keys = [_gcm.GcmKey(dk, fast=fast) for dk in dks]
+    m = 9  # mid-batch: 1000 bytes, next to a 5000-byte item
+    if where == "ciphertext":
+        blobs[m] = flip(blobs[m], 500)
+    elif where == "tag":
+        blobs[m] = flip(blobs[m], len(blobs[m]) - 1)
+    elif where == "nonce":
+        nonces[m] = flip(nonces[m], 0)
+    elif where == "aad":
+        aads[m] = aads[m] + b"x"
+    elif where == "short nonce":
+        nonces[m] = nonces[m][:11]
+    else:
+        blobs[m] = blobs[m][-15:]
+    assert _gcm.open_many(keys, nonces, aads, blobs) == [*pts[:m], None, *pts[m + 1 :]]
+
+
+def test_crypto_open_many() -> None:
+    dks, _, _, pts, _ = _batch()
+    rids = [os.urandom(32) for _ in pts]
+    blobs = seal_many(dks, rids, pts)
+    items = list(zip(dks, rids, blobs, strict=True))
+    assert open_many(items) == pts == [open_sealed(*it) for it in items]
+    assert open_many([]) == []
+    for bad in (flip(blobs[5], 3), flip(blobs[5], 20), flip(blobs[5], len(blobs[5]) - 1), blobs[5][:27]):
+        with pytest.raises(DecryptError, match="payload 5 "):
+            open_many([*items[:5], (dks[5], rids[5], bad), *items[6:]])
+    with pytest.raises(DecryptError, match="payload 1 "):
+        open_many([items[0], (dks[1], rids[0], blobs[1])])
+    with pytest.raises(ValueError):
+        open_many([(b"short", RID, blobs[0])])
+
+
+class _CountingStore(RocksStore):
+    """A real store that counts the key-row reads Vault makes."""
+
+    reads = 0
+
+    def wrapped_key(self, borrower_ref: bytes) -> bytes | None:
+        self.reads += 1
+        return super().wrapped_key(borrower_ref)
+
+
+def _commit_key_rows(store: RocksStore, rows: dict[bytes, bytes]) -> None:
+    cp = NodeSigner(bytes(32), "test").sign_next(store.latest_checkpoint(), 0, EMPTY_ROOT, 0)
+    store.commit_block(BlockWrite([], [], cp, dict(rows)))
+
+
+def test_vault_open_many(master: MasterKey, tmp_path: Path) -> None:
+    store = _CountingStore(tmp_path / "db")
+    vault = Vault(master, store)
+    a, b, gone = b"\x01" * 32, b"\x02" * 32, b"\x03" * 32
+    items = [(r, os.urandom(32), os.urandom(n)) for r, n in ((a, 300), (b"", 5), (b, 0), (gone, 40), (a, 17))]
+    blobs, rows = vault.seal_many(items)
+    _commit_key_rows(store, rows)
+    vault.committed(rows)
+    shred = dict([vault.shred_row(gone)])
+    _commit_key_rows(store, shred)
+    vault.committed(shred)
+    stale = blobs[0][:1] + (7).to_bytes(4, "big") + blobs[0][5:]
+    reqs = [(r, eid, blob) for (r, eid, _), blob in zip(items, blobs, strict=True)]
+    reqs += [(a, items[0][1], b""), (a, items[0][1], stale), (b"", b"x", b"\x00")]
+    want = [items[0][2], items[1][2], items[2][2], None, items[4][2], None, None, b""]
+    assert vault.open_many(reqs) == want == [vault.open(*r) for r in reqs]
+    assert vault.open_many([]) == []
+    fresh = Vault(master, store)  # empty key cache
+    store.reads = 0
+    assert fresh.open_many(reqs * 3) == want * 3
+    assert store.reads == 3  # a, b, gone: once each
+    bad = (a, items[4][1], flip(blobs[4], 20))
+    with pytest.raises(DecryptError, match="payload 2 "):
+        fresh.open_many([reqs[0], reqs[3], bad, reqs[1]])
+    with pytest.raises(DecryptError):
+        fresh.open(*bad)
+    store.close()
 
 
 # --------------------------------------------------------------------------------- data keys

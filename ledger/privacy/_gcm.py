@@ -21,16 +21,19 @@ import struct
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from contextlib import suppress
 from itertools import chain, repeat
 from typing import Any, Final, cast
 
 import numpy as np
+import numpy.typing as npt
 from Crypto.Cipher import AES
 
 NONCE_LEN: Final = 12
 TAG_LEN: Final = 16
 KEY_LEN: Final = 32
 _MAX_BLOCKS: Final = 2**32 - 2  # the 32-bit block counter must not wrap
+_MAX_CT_AND_TAG: Final = 16 * _MAX_BLOCKS + TAG_LEN
 
 try:  # private pycryptodome internals; see the module docstring
     from Crypto.Cipher import _mode_gcm
@@ -53,6 +56,8 @@ _CTR_TEMPLATE: Final = [
 
 _ZERO_PAD: Final = [b"\x00" * i for i in range(16)]
 _ZERO_BLOCK: Final = b"\x00" * 16
+_Ints = npt.NDArray[np.int64]
+_Bytes = npt.NDArray[np.uint8]
 
 
 class TagMismatch(Exception):
@@ -145,6 +150,66 @@ class GcmKey:
         return _xor(ct, stream) if ct else b""
 
 
+def _keystreams(keys: Sequence[GcmKey], nonces: bytes, lens: _Ints) -> tuple[_Bytes, _Ints, list[int]]:
+    """Per item, E(J0) then its keystream (``lens[i]`` bytes rounded up to 16), end to end, from one
+    buffer of counter blocks and one AES-ECB call per item; also each item's first block and byte offset.
+    """
+    n = len(keys)
+    blocks = ((lens + 15) >> 4) + 1  # J0, then one counter block per 16 bytes of text
+    if int(blocks.max()) - 1 > _MAX_BLOCKS:
+        raise ValueError("message too long for GCM")
+    starts = np.zeros(n, dtype=np.int64)
+    np.cumsum(blocks[:-1], out=starts[1:])
+    total = int(starts[-1] + blocks[-1])
+    # Counter blocks: nonce || 1 (J0), nonce || 2, ... for each item, one after the other.
+    ctr = np.empty((total, 4), dtype=">u4")
+    ctr[:, :3] = np.repeat(np.frombuffer(nonces, dtype=">u4").reshape(n, 3), blocks, axis=0)
+    ctr[:, 3] = np.arange(1, total + 1, dtype=np.int64) - np.repeat(starts, blocks)
+    stream = np.empty(16 * total, dtype=np.uint8)
+    src, dst = ffi.from_buffer("uint8_t[]", ctr), ffi.from_buffer("uint8_t[]", stream)
+    encrypt = _ECB_C.ECB_encrypt
+    offsets, sizes = (starts * 16).tolist(), (blocks * 16).tolist()
+    for k, o, size in zip(keys, offsets, sizes, strict=True):
+        if encrypt(k._ecb_state, src + o, dst + o, size):
+            raise ValueError("AES-ECB failed")
+    return stream, starts, offsets
+
+
+def _xor_laid(texts: Sequence[bytes], lens: _Ints, stream: _Bytes) -> bytes:
+    """``texts`` laid out like ``stream`` (a zero block where J0 is, each zero-padded to 16) XOR
+    ``stream``: every ciphertext (or plaintext), and E(J0) (the tag mask) where the zero blocks were.
+    """
+    zp = _ZERO_PAD
+    pads = [zp[x] for x in (-lens & 15).tolist()]
+    laid = b"".join(chain.from_iterable(zip(repeat(_ZERO_BLOCK), texts, pads, strict=False)))
+    return (np.frombuffer(laid, dtype=np.uint64) ^ stream.view(np.uint64)).tobytes()
+
+
+def _ghash_many(keys: Sequence[GcmKey], aads: Sequence[bytes], cts: Sequence[bytes], lens: _Ints) -> _Bytes:
+    """GHASH of (aad, ct) per item under its key, as an (n, 16) uint8 array; one C call per item."""
+    n = len(keys)
+    zp = _ZERO_PAD
+    # GHASH input of item i: aad || pad || ct || pad || len(aad) || len(ct) (bits), all items in one buffer.
+    alens = np.fromiter(map(len, aads), dtype=np.int64, count=n)
+    lengths = np.empty((n, 2), dtype=">u8")
+    lengths[:, 0], lengths[:, 1] = alens * 8, lens * 8
+    lb = lengths.tobytes()
+    aad_pads = [zp[x] for x in (-alens & 15).tolist()]
+    ct_pads = [zp[x] for x in (-lens & 15).tolist()]
+    len_blocks = [lb[16 * i : 16 * i + 16] for i in range(n)]
+    ghash_in = b"".join(chain.from_iterable(zip(aads, aad_pads, cts, ct_pads, len_blocks, strict=True)))
+    glens = alens + (-alens & 15) + lens + (-lens & 15) + 16
+    gstarts = np.zeros(n, dtype=np.int64)
+    np.cumsum(glens[:-1], out=gstarts[1:])
+    ys = np.empty(16 * n, dtype=np.uint8)
+    gsrc, ydst = ffi.from_buffer("uint8_t[]", ghash_in), ffi.from_buffer("uint8_t[]", ys)
+    ghash = _GHASH_C.ghash
+    for i, (k, o, size) in enumerate(zip(keys, gstarts.tolist(), glens.tolist(), strict=True)):
+        if ghash(ydst + 16 * i, gsrc + o, size, _ZERO_BLOCK, k._exp):
+            raise ValueError("GHASH failed")
+    return ys.reshape(n, 16)
+
+
 def seal_many(
     keys: Sequence[GcmKey], nonces: bytes, aads: Sequence[bytes], plaintexts: Sequence[bytes]
 ) -> list[bytes]:
@@ -163,51 +228,49 @@ def seal_many(
         return [k.seal(nonces[NONCE_LEN * i : NONCE_LEN * (i + 1)], a, p)
                 for i, (k, a, p) in enumerate(zip(keys, aads, plaintexts, strict=True))]
     lens = np.fromiter(map(len, plaintexts), dtype=np.int64, count=n)
-    blocks = ((lens + 15) >> 4) + 1  # J0, then one counter block per 16 bytes of plaintext
-    if int(blocks.max()) - 1 > _MAX_BLOCKS:
-        raise ValueError("message too long for GCM")
-    starts = np.zeros(n, dtype=np.int64)
-    np.cumsum(blocks[:-1], out=starts[1:])
-    total = int(starts[-1] + blocks[-1])
-    # Counter blocks: nonce || 1 (J0), nonce || 2, ... for each item, one after the other.
-    ctr = np.empty((total, 4), dtype=">u4")
-    ctr[:, :3] = np.repeat(np.frombuffer(nonces, dtype=">u4").reshape(n, 3), blocks, axis=0)
-    ctr[:, 3] = np.arange(1, total + 1, dtype=np.int64) - np.repeat(starts, blocks)
-    stream = np.empty(16 * total, dtype=np.uint8)
-    src, dst = ffi.from_buffer("uint8_t[]", ctr), ffi.from_buffer("uint8_t[]", stream)
-    encrypt = _ECB_C.ECB_encrypt
-    offsets, sizes = (starts * 16).tolist(), (blocks * 16).tolist()
-    for k, o, size in zip(keys, offsets, sizes, strict=True):
-        if encrypt(k._ecb_state, src + o, dst + o, size):
-            raise ValueError("AES-ECB failed")
-    # Plaintexts laid out like the stream (a zero block where J0 is, zero-padded to 16): one XOR
-    # gives every ciphertext, and E(J0) (the tag mask) where the zero blocks were.
-    pads = (-lens & 15).tolist()
-    zp = _ZERO_PAD
-    laid = b"".join(chain.from_iterable(zip(repeat(_ZERO_BLOCK), plaintexts, [zp[x] for x in pads], strict=False)))
-    mixed = (np.frombuffer(laid, dtype=np.uint64) ^ stream.view(np.uint64)).tobytes()
+    stream, starts, offsets = _keystreams(keys, nonces, lens)
+    mixed = _xor_laid(plaintexts, lens, stream)
     cts = [mixed[o + 16 : o + 16 + ln] for o, ln in zip(offsets, lens.tolist(), strict=True)]
-    # GHASH input of item i: aad || pad || ct || pad || len(aad) || len(ct) (bits), all items in one buffer.
-    alens = np.fromiter(map(len, aads), dtype=np.int64, count=n)
-    lengths = np.empty((n, 2), dtype=">u8")
-    lengths[:, 0], lengths[:, 1] = alens * 8, lens * 8
-    lb = lengths.tobytes()
-    aad_pads = [zp[x] for x in (-alens & 15).tolist()]
-    ct_pads = [zp[x] for x in pads]
-    len_blocks = [lb[16 * i : 16 * i + 16] for i in range(n)]
-    ghash_in = b"".join(chain.from_iterable(zip(aads, aad_pads, cts, ct_pads, len_blocks, strict=True)))
-    glens = alens + (-alens & 15) + lens + (-lens & 15) + 16
-    gstarts = np.zeros(n, dtype=np.int64)
-    np.cumsum(glens[:-1], out=gstarts[1:])
-    ys = np.empty(16 * n, dtype=np.uint8)
-    gsrc, ydst = ffi.from_buffer("uint8_t[]", ghash_in), ffi.from_buffer("uint8_t[]", ys)
-    ghash = _GHASH_C.ghash
-    for i, (k, o, size) in enumerate(zip(keys, gstarts.tolist(), glens.tolist(), strict=True)):
-        if ghash(ydst + 16 * i, gsrc + o, size, _ZERO_BLOCK, k._exp):
-            raise ValueError("GHASH failed")
-    masks = np.frombuffer(mixed, dtype=np.uint8).reshape(total, 16)[starts]
-    tags = (ys.reshape(n, 16) ^ masks).tobytes()
+    masks = np.frombuffer(mixed, dtype=np.uint8).reshape(-1, 16)[starts]
+    tags = (_ghash_many(keys, aads, cts, lens) ^ masks).tobytes()
     return [ct + tags[16 * i : 16 * i + 16] for i, ct in enumerate(cts)]
+
+
+def open_many(
+    keys: Sequence[GcmKey], nonces: Sequence[bytes], aads: Sequence[bytes], cts_and_tags: Sequence[bytes]
+) -> list[bytes | None]:
+    """Per item, ``keys[i].open(nonces[i], aads[i], cts_and_tags[i])``, or None where that raises
+    TagMismatch (altered, or malformed: nonce not 12 bytes, shorter than the tag).
+
+    Batched like ``seal_many``. Tags are compared in constant time; an item whose tag fails yields
+    None, never its plaintext. Raises ValueError only if the four sequences differ in length.
+    """
+    n = len(keys)
+    if len(nonces) != n or len(aads) != n or len(cts_and_tags) != n:
+        raise ValueError("open_many: keys, nonces, aads and cts_and_tags differ in length")
+    out: list[bytes | None] = [None] * n
+    if not all(k._ghash is not None for k in keys):
+        for i, (k, nonce, a, b) in enumerate(zip(keys, nonces, aads, cts_and_tags, strict=True)):
+            with suppress(TagMismatch):
+                out[i] = k.open(nonce, a, b)
+        return out
+    well = [i for i, (nonce, b) in enumerate(zip(nonces, cts_and_tags, strict=True))
+            if len(nonce) == NONCE_LEN and TAG_LEN <= len(b) <= _MAX_CT_AND_TAG]
+    if not well:
+        return out
+    if len(well) < n:
+        keys, nonces = [keys[i] for i in well], [nonces[i] for i in well]
+        aads, cts_and_tags = [aads[i] for i in well], [cts_and_tags[i] for i in well]
+    cts = [b[:-TAG_LEN] for b in cts_and_tags]
+    lens = np.fromiter(map(len, cts), dtype=np.int64, count=len(well))
+    stream, starts, offsets = _keystreams(keys, b"".join(nonces), lens)
+    mixed = _xor_laid(cts, lens, stream)
+    masks = np.frombuffer(mixed, dtype=np.uint8).reshape(-1, 16)[starts]
+    tags = (_ghash_many(keys, aads, cts, lens) ^ masks).tobytes()
+    for j, (i, b, o, ln) in enumerate(zip(well, cts_and_tags, offsets, lens.tolist(), strict=True)):
+        if hmac.compare_digest(tags[16 * j : 16 * j + 16], b[-TAG_LEN:]):
+            out[i] = mixed[o + 16 : o + 16 + ln]
+    return out
 
 
 class KeyCache:
@@ -270,11 +333,20 @@ def _self_test() -> bool:
     key, nonce = bytes(range(32)), bytes(range(100, 112))
     try:
         fast, slow = GcmKey(key, fast=True), GcmKey(key, fast=False)
+        aads: list[bytes] = []
+        pts: list[bytes] = []
+        blobs: list[bytes] = []
         for n_aad, n_pt in ((0, 0), (32, 1), (13, 16), (5, 17), (32, 300), (70, 1000)):
             aad, pt = bytes([7]) * n_aad, bytes(i % 251 for i in range(n_pt))
             blob = slow.seal(nonce, aad, pt)
             if fast.seal(nonce, aad, pt) != blob or fast.open(nonce, aad, blob) != pt:
                 return False
+            aads.append(aad)
+            pts.append(pt)
+            blobs.append(blob)
+        ks = [fast] * len(pts)
+        if seal_many(ks, nonce * len(pts), aads, pts) != blobs or open_many(ks, [nonce] * len(ks), aads, blobs) != pts:
+            return False
     except Exception:  # pragma: no cover - a changed private API
         return False
     return True

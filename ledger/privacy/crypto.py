@@ -26,11 +26,12 @@ import os
 import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Final, NoReturn
+from typing import Final, NoReturn, cast
 
 from Crypto.Random import get_random_bytes
 
 from ledger.privacy._gcm import NONCE_LEN, TAG_LEN, GcmKey, KeyCache, TagMismatch
+from ledger.privacy._gcm import open_many as _gcm_open_many
 from ledger.privacy._gcm import seal_many as _gcm_seal_many
 
 KEY_LEN: Final = 32
@@ -287,6 +288,33 @@ def open_sealed(dk: bytes, record_id: bytes, blob: bytes) -> bytes:
         return gk.open(blob[:NONCE_LEN], record_id, blob[NONCE_LEN:])
     except TagMismatch:
         raise DecryptError("sealed payload failed authentication") from None
+
+
+def try_open_many(items: Sequence[tuple[bytes, bytes, bytes]]) -> list[bytes | None]:
+    """Per ``(dk, record_id, blob)`` item, ``open_sealed(dk, record_id, blob)``, or None where that
+    would raise DecryptError. Opened in one batch; ValueError if any ``dk`` is not 32 bytes.
+    """
+    for dk, _, _ in items:
+        if len(dk) != KEY_LEN:
+            raise ValueError(f"dk: must be {KEY_LEN} bytes, got {len(dk)}")
+    keys = _DATA_KEYS.get_many([dk for dk, _, _ in items])
+    blobs = [blob for _, _, blob in items]
+    # A blob shorter than nonce + tag is malformed: _gcm_open_many gives None for it.
+    return _gcm_open_many(
+        keys, [b[:NONCE_LEN] for b in blobs], [rid for _, rid, _ in items], [b[NONCE_LEN:] for b in blobs]
+    )
+
+
+def open_many(items: Sequence[tuple[bytes, bytes, bytes]]) -> list[bytes]:
+    """``[open_sealed(dk, record_id, blob) ...]`` for ``(dk, record_id, blob)`` items, in one batch.
+
+    Raises DecryptError naming the position of the first item that fails, ValueError as open_sealed.
+    """
+    out = try_open_many(items)
+    for i, pt in enumerate(out):
+        if pt is None:
+            raise DecryptError(f"sealed payload {i} failed authentication or is too short")
+    return cast("list[bytes]", out)  # no None left
 
 
 def forget_data_key(dk: bytes) -> None:

@@ -22,6 +22,7 @@ from ledger.privacy.crypto import (
     new_data_key,
     open_sealed,
     seal_many,
+    try_open_many,
     unwrap_key,
     wrap_key,
 )
@@ -129,6 +130,34 @@ class Vault:
         if dk is None or gen != cur:
             return None
         return open_sealed(dk, entry_id, blob[5:])
+
+    def open_many(self, items: Sequence[tuple[bytes, bytes, bytes]]) -> list[bytes | None]:
+        """``[open(ref, entry_id, blob) ...]`` for ``(ref, entry_id, blob)`` items: each borrower's key
+        looked up once, all sealed blobs opened in one batch.
+
+        Raises DecryptError (naming the item's position) if a blob was tampered with under a live key.
+        """
+        out: list[bytes | None] = [None] * len(items)
+        keys: dict[bytes, tuple[int, bytes | None]] = {}
+        where: list[int] = []
+        sealed: list[tuple[bytes, bytes, bytes]] = []
+        for i, (ref, entry_id, blob) in enumerate(items):
+            if not blob:
+                continue
+            if blob[0] == PLAIN:
+                out[i] = blob[1:]
+                continue
+            gen = _GEN.unpack_from(blob, 1)[0]
+            got = keys.get(ref)
+            cur, dk = got if got is not None else keys.setdefault(ref, self._key(ref))
+            if dk is not None and gen == cur:
+                where.append(i)
+                sealed.append((dk, entry_id, blob[5:]))
+        for i, payload in zip(where, try_open_many(sealed), strict=True):
+            if payload is None:
+                raise DecryptError(f"sealed payload {i} failed authentication or is too short")
+            out[i] = payload
+        return out
 
     def shred_row(self, ref: bytes) -> tuple[bytes, bytes]:
         """The (key, value) meta row that erases ``ref``'s key, to commit with the erasure entry."""
