@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import grpc
 
 from ledger.chain import Checkpoint, CheckpointError, verify_checkpoint_signature
-from ledger.merkle import ProofError, leaf_hash, verify_consistency, verify_inclusion
-from ledger.records.leaf import LeafFormatError, decode_leaf
+from ledger.merkle import ProofError, leaf_hash, verify_consistency, verify_inclusion, verify_inclusions
+from ledger.records.leaf import Leaf, LeafFormatError, decode_leaf
 from ledger.records.signing import EntryKind, key_id
 from ledger.service.convert import checkpoint_from_pb
 from ledger.v1 import ledger_pb2, ledger_pb2_grpc, records_pb2
@@ -113,16 +113,41 @@ class LedgerClient:
         return cp
 
     def verify_entries(self, items: Sequence[tuple[ledger_pb2.LogEntry, bytes]], cp: Checkpoint) -> list[VerifiedEntry]:
-        """verify_entry for many (entry, public key) pairs; signatures checked as one libsodium batch."""
-        out = [self.verify_entry(e, pk, cp, check_signature=False) for e, pk in items]
-        leaves = [decode_leaf(e.leaf) for e, _ in items]
-        ok = self._verifier().verify_batch(
+        """verify_entry for many (entry, public key) pairs against one checkpoint. Raises VerificationError.
+
+        The signatures are checked as one libsodium batch on worker threads while this thread
+        checks payload hashes and the inclusion proofs (paths shared by several entries are
+        hashed once; every proof is still checked whole).
+        """
+        leaves = [self._leaf(e, pk) for e, pk in items]
+        pending = self._verifier().start_batch(
             [lf.message() for lf in leaves], [lf.signature for lf in leaves], [pk for _, pk in items]
         )
-        for v, good in zip(out, ok, strict=True):
+        out = []
+        for (e, pk), leaf in zip(items, leaves, strict=True):
+            payload = None if e.erased else e.payload
+            if payload is not None and hashlib.sha256(payload).digest() != leaf.entry_id:
+                raise VerificationError(f"leaf {e.leaf_index}: payload does not hash to the record id")
+            out.append(VerifiedEntry(e.leaf_index, leaf.entry_id, payload, pk, cp, leaf.kind))
+        try:
+            verify_inclusions([leaf_hash(e.leaf) for e, _ in items], [e.leaf_index for e, _ in items], cp.tree_size,
+                              [list(e.inclusion_proof) for e, _ in items], cp.root_hash)
+        except ProofError as exc:
+            raise VerificationError(f"inclusion proof of {exc}") from None
+        for v, good in zip(out, pending(), strict=True):
             if not good:
                 raise VerificationError(f"leaf {v.leaf_index}: signature does not verify")
         return out
+
+    @staticmethod
+    def _leaf(e: ledger_pb2.LogEntry, public_key: bytes) -> Leaf:
+        try:
+            leaf = decode_leaf(e.leaf)
+        except LeafFormatError as exc:
+            raise VerificationError(f"leaf {e.leaf_index}: {exc}") from None
+        if key_id(public_key) != leaf.key_id:
+            raise VerificationError(f"leaf {e.leaf_index}: public key does not match the leaf's key id")
+        return leaf
 
     def _verifier(self) -> CpuBackend:
         with self._lock:
@@ -131,16 +156,11 @@ class LedgerClient:
             return self._cpu
 
     def verify_entry(
-        self, e: ledger_pb2.LogEntry, public_key: bytes, cp: Checkpoint, *, check_signature: bool = True
+        self, e: ledger_pb2.LogEntry, public_key: bytes, cp: Checkpoint
     ) -> VerifiedEntry:
         """Check leaf format, signature, payload hash and inclusion in ``cp``. Raises VerificationError."""
-        try:
-            leaf = decode_leaf(e.leaf)
-        except LeafFormatError as exc:
-            raise VerificationError(f"leaf {e.leaf_index}: {exc}") from None
-        if key_id(public_key) != leaf.key_id:
-            raise VerificationError(f"leaf {e.leaf_index}: public key does not match the leaf's key id")
-        if check_signature and not verify_one(leaf.message(), leaf.signature, public_key):
+        leaf = self._leaf(e, public_key)
+        if not verify_one(leaf.message(), leaf.signature, public_key):
             raise VerificationError(f"leaf {e.leaf_index}: signature does not verify")
         payload = None if e.erased else e.payload
         if payload is not None and hashlib.sha256(payload).digest() != leaf.entry_id:

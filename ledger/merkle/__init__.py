@@ -46,6 +46,7 @@ from ledger.merkle.verify import (
     root_from_inclusion_proof,
     verify_consistency,
     verify_inclusion,
+    verify_inclusions,
 )
 
 __all__ = [
@@ -84,4 +85,5 @@ __all__ = [
     "subtree_addresses",
     "verify_consistency",
     "verify_inclusion",
+    "verify_inclusions",
 ]

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import threading
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -187,13 +187,23 @@ class CpuBackend:
     def verify_batch(
         self, messages: Sequence[bytes], signatures: Sequence[bytes], public_keys: Sequence[bytes]
     ) -> BoolMask:
+        return self.start_batch(messages, signatures, public_keys)()
+
+    def start_batch(
+        self, messages: Sequence[bytes], signatures: Sequence[bytes], public_keys: Sequence[bytes]
+    ) -> Callable[[], BoolMask]:
+        """Start ``verify_batch`` on the workers; the returned callable waits for and returns the mask.
+
+        Lets a caller do other work while the signatures are checked. Raises ValueError at once on
+        mismatched lengths. The sequences must not change until the mask is returned.
+        """
         n = len(messages)
         if not (n == len(signatures) == len(public_keys)):
             raise ValueError("messages, signatures and public_keys differ in length")
         out = np.zeros(n, dtype=np.bool_)
         if n <= _MIN_CHUNK or self.workers == 1:
             _verify_range(out, 0, n, messages, signatures, public_keys)
-            return out
+            return lambda: out
         # Several chunks per worker, taken in turn from the pool's queue: a worker slowed by other
         # threads (the node's committer, RPC threads) takes fewer, and none idles while another has
         # a long tail left, as with one fixed share each.
@@ -212,9 +222,13 @@ class CpuBackend:
                 self._pool.submit(_verify_range, out, lo, min(n, lo + step), messages, signatures, public_keys)
                 for lo in range(0, n, step)
             ]
-        for f in futs:
-            f.result()
-        return out
+
+        def wait() -> BoolMask:
+            for f in futs:
+                f.result()
+            return out
+
+        return wait
 
     def hash_batch(self, payloads: Sequence[bytes]) -> list[bytes]:
         sha = hashlib.sha256
