@@ -13,6 +13,7 @@ from ledger.config import NodeConfig
 from ledger.ingest import PipelineConfig
 from ledger.members import MemberRegistry, load_members_file
 from ledger.members.genesis import load_genesis
+from ledger.memory import Trimmer, bound_malloc
 from ledger.metrics import serve_metrics
 from ledger.node import Node, NodeSettings
 from ledger.privacy.crypto import MasterKey
@@ -46,6 +47,7 @@ def node_settings(cfg: NodeConfig) -> NodeSettings:
 
 def serve(cfg: NodeConfig, *, insecure_dev: bool, ready_file: Path | None = None) -> int:
     """Serve until a signal; returns the exit code (0 after a clean shutdown)."""
+    bound_malloc()
     node = Node.open(node_settings(cfg))
     tls = TlsFiles(cfg.tls_cert, cfg.tls_key, cfg.tls_client_ca) if cfg.tls_cert else None  # type: ignore[arg-type]
     if tls is not None and insecure_dev:
@@ -70,7 +72,9 @@ def serve(cfg: NodeConfig, *, insecure_dev: bool, ready_file: Path | None = None
     )
     if ready_file is not None:
         ready_file.write_text(f"{port} {metrics_port}\n")
+    trimmer = Trimmer().start()
     stop.wait()
+    trimmer.stop()
     log.info("shutting down: refusing new RPCs, committing the blocks in flight")
     server.stop(grace=10).wait()
     node.close()

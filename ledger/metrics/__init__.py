@@ -23,6 +23,7 @@ from prometheus_client import (
 )
 
 from ledger import __version__
+from ledger.metrics.heap import HeapCollector
 from ledger.metrics.store_collector import NodeCollector, StatsSource
 
 _LAT = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -91,6 +92,7 @@ class Metrics:
             return float(v) if v else None
 
         self.registry.register(NodeCollector(store, data_dir, checkpoint_ts, self._started))
+        self.registry.register(HeapCollector())
 
     def set_backend(self, name: str) -> None:
         for b in ("cpu", "gpu"):

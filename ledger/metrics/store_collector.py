@@ -20,6 +20,14 @@ ROCKS_PROPERTIES = {
     "rocksdb.total-sst-files-size": ("creditledger_rocksdb_sst_files_bytes", "Total size of all SST files"),
     "rocksdb.cur-size-all-mem-tables": ("creditledger_rocksdb_memtable_bytes", "Size of all memtables"),
     "rocksdb.estimate-num-keys": ("creditledger_rocksdb_estimated_keys", "Estimated number of keys"),
+    "rocksdb.estimate-table-readers-mem": (
+        "creditledger_rocksdb_table_readers_bytes", "Memory held by SST readers outside the block cache"),
+}
+# The block cache is shared by all column families: one value, not one per family.
+BLOCK_CACHE = {
+    "rocksdb.block-cache-usage": ("creditledger_rocksdb_block_cache_bytes", "Bytes in the shared block cache"),
+    "rocksdb.block-cache-pinned-usage": (
+        "creditledger_rocksdb_block_cache_pinned_bytes", "Bytes of pinned entries in the shared block cache"),
 }
 BACKGROUND_ERRORS = "rocksdb.background-errors"
 
@@ -72,6 +80,13 @@ class NodeCollector(Collector):
             for cf, v in sorted(values.items()):
                 g.add_metric([cf], v)
             yield g
+        for prop, (name, doc) in BLOCK_CACHE.items():
+            try:
+                usage = self._store.property_int(prop)
+            except Exception:
+                continue
+            if usage is not None:
+                yield GaugeMetricFamily(name, f"{doc} (RocksDB {prop})", value=usage)
         try:
             errs = self._store.property_int(BACKGROUND_ERRORS)
         except Exception:

@@ -36,7 +36,9 @@ _PLAIN_HEAD = bytes((PLAIN,))
 class Vault:
     """Seals payloads under per-borrower keys wrapped by the master key. Thread-safe."""
 
-    def __init__(self, master: MasterKey, store: RocksStore, cache_size: int = 65536) -> None:
+    # Monthly updates visit every borrower in turn, so a cache smaller than the population gains
+    # little from size beyond a block's worth of borrowers; kept small so memory stays flat (~3 MB).
+    def __init__(self, master: MasterKey, store: RocksStore, cache_size: int = 8192) -> None:
         self._master = master
         self._store = store
         self._cache: OrderedDict[bytes, tuple[int, bytes]] = OrderedDict()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import struct
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import cast
@@ -58,10 +60,10 @@ def _multi_get(cf: Rdict, keys: list[bytes]) -> list[bytes | None]:
 
 BLOCK_CACHE_BYTES = 32 << 20
 # Merkle nodes never change once written, so upper-level nodes (each shared by the proofs of
-# 2**level leaves) are kept in memory after the first read. Bounded: the whole cache is dropped
-# when it reaches NODE_CACHE_MAX entries (~15 MB), which at most costs a few store reads again.
+# 2**level leaves) are kept in memory after the first read, least recently used dropped first.
+# Bounded (NODE_CACHE_MAX entries, ~2 MB) so a node's memory stays flat as the log grows.
 NODE_CACHE_MIN_LEVEL = 4
-NODE_CACHE_MAX = 1 << 16
+NODE_CACHE_MAX = 1 << 13
 
 
 def _options(cache: Cache) -> Options:
@@ -70,9 +72,11 @@ def _options(cache: Cache) -> Options:
     opt.create_missing_column_families(True)
     opt.increase_parallelism(2)
     # Bound memory: all column families' memtables together stay under 32 MiB (each CF's own
-    # default is 64 MiB x 2), so a node's RSS stays flat under sustained ingest (bench/soak.py).
+    # default is 64 MiB x 2). A memtable's memory is freed when it is flushed, so each family's
+    # buffer size is also the step it adds to the sawtooth of a node's RSS under sustained ingest
+    # (bench/soak.py): 4 MiB steps, out of phase across families, keep RSS flat.
     opt.set_db_write_buffer_size(32 << 20)
-    opt.set_write_buffer_size(8 << 20)
+    opt.set_write_buffer_size(4 << 20)
     # Index and filter blocks live in one bounded, shared block cache instead of growing with the
     # number of SST files; bloom filters make the id lookups of new (absent) entries cheap. They
     # are partitioned into small blocks: a monolithic filter of a large SST file (MBs) does not fit
@@ -111,7 +115,8 @@ class RocksStore:
         self._sync = WriteOptions()
         self._sync.sync = True
         self._closed = False
-        self._node_cache: dict[tuple[int, int], bytes] = {}
+        self._node_cache: OrderedDict[tuple[int, int], bytes] = OrderedDict()
+        self._node_lock = threading.Lock()
         self._head: Checkpoint | None = self._load_head()
 
     # -- writes ---------------------------------------------------------------------------------
@@ -212,19 +217,26 @@ class RocksStore:
     def get_nodes(self, addresses: Sequence[tuple[int, int]]) -> list[bytes]:
         """As LogStore.get_nodes; upper-level nodes come from memory after their first read."""
         cache = self._node_cache
-        out: list[bytes | None] = [cache.get(a) for a in addresses]
+        with self._node_lock:
+            out: list[bytes | None] = [cache.get(a) for a in addresses]
+            for a, v in zip(addresses, out, strict=True):
+                if v is not None:
+                    cache.move_to_end(a)
         miss = [k for k, v in enumerate(out) if v is None]
-        if miss:
-            want = [addresses[k] for k in miss]
-            vals = _multi_get(self._cf[CF_NODES], [_NODE.pack(lv, ix) for lv, ix in want])
-            if len(cache) + len(want) > NODE_CACHE_MAX:
-                cache.clear()
-            for k, (lv, ix), v in zip(miss, want, vals, strict=True):
-                if v is None:
-                    raise StoreError(f"merkle node level={lv} index={ix} is missing")
-                out[k] = v
+        if not miss:
+            return cast("list[bytes]", out)
+        want = [addresses[k] for k in miss]
+        vals = _multi_get(self._cf[CF_NODES], [_NODE.pack(lv, ix) for lv, ix in want])
+        for k, (lv, ix), v in zip(miss, want, vals, strict=True):
+            if v is None:
+                raise StoreError(f"merkle node level={lv} index={ix} is missing")
+            out[k] = v
+        with self._node_lock:
+            for (lv, ix), v in zip(want, vals, strict=True):
                 if lv >= NODE_CACHE_MIN_LEVEL:
-                    cache[(lv, ix)] = v
+                    cache[(lv, ix)] = cast("bytes", v)
+            while len(cache) > NODE_CACHE_MAX:
+                cache.popitem(last=False)
         return cast("list[bytes]", out)
 
     def get_entries(self, indices: Sequence[int]) -> list[StoredEntry]:

@@ -1,0 +1,49 @@
+"""A Prometheus collector for where a node's memory sits: the C heap (glibc mallinfo2) and Python's
+object allocator. Computed on scrape; an unsupported platform simply yields nothing.
+
+Why: RSS alone cannot tell a growing cache from a fragmenting heap. ``in_use`` growing means live
+data grows; ``free`` growing while ``in_use`` stays flat means fragmentation (see docs/METRICS.md).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+from collections.abc import Iterator
+
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost",
+    )]
+
+
+def _mallinfo2() -> _MallInfo2 | None:
+    try:
+        fn = ctypes.CDLL("libc.so.6").mallinfo2
+    except (OSError, AttributeError):  # not glibc, or glibc older than 2.33
+        return None
+    fn.restype = _MallInfo2
+    info: _MallInfo2 = fn()
+    return info
+
+
+class HeapCollector(Collector):
+    """creditledger_heap_bytes{part=...} and creditledger_python_allocated_blocks."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        info = _mallinfo2()
+        if info is not None:
+            g = GaugeMetricFamily("creditledger_heap_bytes", "C heap by part (glibc mallinfo2)", labels=["part"])
+            g.add_metric(["in_use"], info.uordblks)
+            g.add_metric(["free"], info.fordblks)
+            g.add_metric(["mmapped"], info.hblkhd)
+            yield g
+        yield GaugeMetricFamily("creditledger_python_allocated_blocks", "Python objects' memory blocks in use",
+                                value=sys.getallocatedblocks())
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        return iter(())
