@@ -1,0 +1,25 @@
+"""The soak harness, short: sustained ingest at 80% of measured capacity plus history queries, against a
+real node process. The long run and its RSS verdict are bench/soak.py's; here the load must be held, no
+query may fail, memory is sampled, and the node must exit cleanly."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from _ops_support import ROOT, free_port, make_home
+
+sys.path.insert(0, str(ROOT / "bench"))
+from soak import soak
+
+
+def test_short_soak_holds_its_load(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    make_home(home, {"metrics_port": free_port(), "metrics_addr": "127.0.0.1"})
+    out = soak(home, seconds=6, capacity_seconds=2, load=0.8, batch=250, window=8, rate_guess=30_000)
+    assert out["capacity_per_s"] > 0 and out["queries"] > 0, out  # type: ignore[operator]
+    assert out["achieved_per_s"] >= 0.95 * out["target_per_s"], out  # type: ignore[operator]
+    assert out["query_errors"] == 0 and not out["workload_ran_out"] and out["node_exit"] == 0, out
+    assert len(out["rss_mb_over_time"]) >= 5, out  # type: ignore[arg-type]
+    parts = out["memory_mb_over_time"][0][1]  # type: ignore[index]
+    assert parts["block_cache"] >= 0 and parts["memtables"] > 0, out
