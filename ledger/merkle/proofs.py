@@ -118,16 +118,11 @@ def resolve_plans(plans: Sequence[Plan], get_nodes: NodeGetter) -> list[list[byt
     node is needed. Raises :class:`~ledger.merkle.errors.NodeFetchError` if the store misses a
     node.
     """
-    got = fetch_nodes(plan_addresses(plans), get_nodes)
-    folded: dict[PlanStep, bytes] = {}  # a ragged step is shared by many paths: fold it once
-
-    def fold(step: PlanStep) -> bytes:
-        h = folded.get(step)
-        if h is None:
-            h = folded[step] = fold_right([got[a] for a in step])
-        return h
-
-    return [[got[step[0]] if len(step) == 1 else fold(step) for step in plan] for plan in plans]
+    # Plans of nearby leaves share most steps (and every ragged step): resolve each distinct step once.
+    steps = {step for plan in plans for step in plan}
+    got = fetch_nodes([addr for step in steps for addr in step], get_nodes)
+    value = {step: got[step[0]] if len(step) == 1 else fold_right([got[a] for a in step]) for step in steps}
+    return [[value[step] for step in plan] for plan in plans]
 
 
 def inclusion_proof(index: int, size: int, get_nodes: NodeGetter) -> list[bytes]:

@@ -78,6 +78,28 @@ def results_pb(results: Sequence[Result]) -> list[ledger_pb2.SubmitResult]:
     return list(ledger_pb2.SubmitRecordsResponse.FromString(b"".join(parts)).results)
 
 
+def history_entries_pb(entries: Sequence[ProvenEntry]) -> list[ledger_pb2.HistoryEntry]:
+    """``HistoryEntry(entry=log_entry_pb(e), public_key=e.public_key)`` for each entry.
+
+    Hot path of every history and report answer: the entries are written straight to wire bytes
+    and parsed in one C call (equal messages, far fewer Python objects than field-by-field).
+    """
+    v = _uvarint
+    parts: list[bytes] = []
+    for e in entries:
+        body = b"".join([
+            b"\x08" + v(e.leaf_index) if e.leaf_index else b"",
+            b"\x12" + v(len(e.leaf)) + e.leaf if e.leaf else b"",
+            b"\x1a" + v(len(e.payload)) + e.payload if e.payload else b"",
+            b"" if e.payload is not None else b"\x20\x01",
+            *[b"\x2a" + v(len(h)) + h for h in e.proof],
+        ])
+        pk = b"\x12" + v(len(e.public_key)) + e.public_key if e.public_key else b""
+        one = b"\x0a" + v(len(body)) + body + pk  # HistoryEntry.entry, HistoryEntry.public_key
+        parts.append(b"\x0a" + v(len(one)) + one)  # BorrowerHistoryResponse.entries
+    return list(ledger_pb2.BorrowerHistoryResponse.FromString(b"".join(parts)).entries)
+
+
 def log_entry_pb(e: ProvenEntry) -> ledger_pb2.LogEntry:
     return ledger_pb2.LogEntry(
         leaf_index=e.leaf_index,

@@ -80,6 +80,6 @@ class MembershipServicer(membership_pb2_grpc.MembershipServicer):
             raise NotFound(f"member_id: no membership entries for {request.member_id!r} at size {cp.tree_size}")
         entries = self.node.reader.entries(idx, cp) if idx else []
         return membership_pb2.MemberHistoryResponse(
-            entries=[ledger_pb2.HistoryEntry(entry=convert.log_entry_pb(e), public_key=e.public_key) for e in entries],
+            entries=convert.history_entries_pb(entries),
             checkpoint=convert.checkpoint_pb(cp),
         )

@@ -51,9 +51,7 @@ class RiskServicer(risk_pb2_grpc.RiskServicer):
         return risk_pb2.CreditReportResponse(
             consistency=proof,
             checkpoint=convert.checkpoint_pb(a.checkpoint),
-            entries=[
-                ledger_pb2.HistoryEntry(entry=convert.log_entry_pb(e), public_key=e.public_key) for e in a.entries
-            ],
+            entries=convert.history_entries_pb(a.entries),
             report=a.report,
             inquiry_receipt=_receipt(a.inquiry).receipt,
         )
@@ -89,6 +87,6 @@ class RiskServicer(risk_pb2_grpc.RiskServicer):
         cp = node.reader.checkpoint(0)
         entries = node.reader.entries(idx, cp)
         return risk_pb2.RecordVersionsResponse(
-            versions=[ledger_pb2.HistoryEntry(entry=convert.log_entry_pb(e), public_key=e.public_key) for e in entries],
+            versions=convert.history_entries_pb(entries),
             checkpoint=convert.checkpoint_pb(cp),
         )

@@ -139,8 +139,5 @@ class QueryServicer(ledger_pb2_grpc.QueryServicer):
         with self.node.metrics.query_seconds.labels("history").time():
             entries, cp = self.node.reader.borrower_history(request.borrower_ref, request.limit)
             return ledger_pb2.BorrowerHistoryResponse(
-                entries=[
-                    ledger_pb2.HistoryEntry(entry=convert.log_entry_pb(e), public_key=e.public_key) for e in entries
-                ],
-                checkpoint=convert.checkpoint_pb(cp),
+                entries=convert.history_entries_pb(entries), checkpoint=convert.checkpoint_pb(cp)
             )
