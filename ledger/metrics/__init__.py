@@ -16,6 +16,7 @@ from prometheus_client import (
     CollectorRegistry,
     Counter,
     Gauge,
+    GCCollector,
     Histogram,
     Info,
     ProcessCollector,
@@ -36,6 +37,7 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         r = self.registry = registry or CollectorRegistry()
         ProcessCollector(registry=r)
+        GCCollector(registry=r)  # python_gc_*: collections and objects freed per generation
         p = "creditledger"
         self.received = Counter(f"{p}_records_received", "Records received", ["member"], registry=r)
         self.accepted = Counter(f"{p}_records_accepted", "Records accepted and durable", ["member"], registry=r)
