@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ledger.chain import Checkpoint
 
 
-@dataclass(frozen=True, slots=True)
-class Receipt:
-    """The entry is durable: it is leaf ``leaf_index`` and ``checkpoint`` includes it."""
+class Receipt(NamedTuple):
+    """The entry is durable: it is leaf ``leaf_index`` and ``checkpoint`` includes it.
+
+    A named tuple, not a dataclass: one is built per accepted record on the ingest hot path.
+    """
 
     record_id: bytes
     leaf_index: int

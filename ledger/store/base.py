@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from ledger.chain import Checkpoint
 
@@ -22,9 +22,8 @@ class StoreError(Exception):
     """The store is unreadable, inconsistent or could not commit."""
 
 
-@dataclass(frozen=True, slots=True)
-class EntryWrite:
-    """One accepted entry of a block."""
+class EntryWrite(NamedTuple):
+    """One accepted entry of a block (a named tuple: one is built per record on the ingest hot path)."""
 
     leaf_index: int
     leaf: bytes  # canonical leaf bytes (ledger.records.leaf)
