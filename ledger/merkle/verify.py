@@ -47,6 +47,20 @@ def inclusion_proof_length(index: int, size: int) -> int:
     return inner + (index >> inner).bit_count()
 
 
+def _checked_inner(leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes]) -> int:
+    """Check the audit path's shape (exact length, 32-byte hashes); return its level ``inner``.
+
+    Below level ``inner`` the leaf's ancestor has a sibling on its left or right; from ``inner``
+    up the ancestor lies on the tree's right edge and only has left siblings (where its bit is 1).
+    """
+    want = inclusion_proof_length(index, size)
+    if len(proof) != want:
+        raise InclusionProofError(_length_message(len(proof), want))
+    _check_hash(leaf_hash, "leaf hash", InclusionProofError)
+    _check_proof_hashes(proof, InclusionProofError)
+    return (index ^ (size - 1)).bit_length()
+
+
 def root_from_inclusion_proof(leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes]) -> bytes:
     """Recompute the root implied by an audit path for ``leaf_hash`` at ``index`` in ``size``.
 
@@ -54,14 +68,7 @@ def root_from_inclusion_proof(leaf_hash: bytes, index: int, size: int, proof: Se
     not exactly the one the position requires, or any hash is not 32 bytes. The caller still has
     to compare the result with a trusted root (or use :func:`verify_inclusion`).
     """
-    want = inclusion_proof_length(index, size)
-    if len(proof) != want:
-        raise InclusionProofError(_length_message(len(proof), want))
-    _check_hash(leaf_hash, "leaf hash", InclusionProofError)
-    _check_proof_hashes(proof, InclusionProofError)
-    # Below level `inner` the leaf's ancestor has a sibling on its left or right; from `inner` up
-    # the ancestor lies on the tree's right edge and only has left siblings (where its bit is 1).
-    inner = (index ^ (size - 1)).bit_length()
+    inner = _checked_inner(leaf_hash, index, size, proof)
     acc = leaf_hash
     for level in range(inner):
         p = proof[level]
@@ -114,14 +121,9 @@ def _verify_one_shared(
     lh: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes,
     seen: dict[tuple[int, int], tuple[bytes, Sequence[bytes], int]],
 ) -> None:
-    want = inclusion_proof_length(index, size)
-    if len(proof) != want:
-        raise InclusionProofError(_length_message(len(proof), want))
-    _check_hash(lh, "leaf hash", InclusionProofError)
-    _check_proof_hashes(proof, InclusionProofError)
-    inner = (index ^ (size - 1)).bit_length()
+    inner = _checked_inner(lh, index, size, proof)
     acc, used, level, path = lh, 0, 0, []
-    while used < want:
+    while used < len(proof):
         if level < inner or (index >> level) & 1:
             p = proof[used]
             acc = node_hash(p, acc) if (index >> level) & 1 else node_hash(acc, p)
