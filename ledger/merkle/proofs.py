@@ -70,9 +70,11 @@ def inclusion_plan(index: int, size: int) -> Plan:
     return tuple(steps)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=64)
 def _right_edge(start: int, size: int) -> PlanStep:
-    # Every path that passes the ragged right edge at this level shares this step.
+    # Every path that passes the ragged right edge at this level shares this step. The tree size
+    # changes with every block, so only the few latest sizes are worth keeping: a large cache here
+    # filled with dead sizes for minutes and showed as slow RSS growth in the soak.
     return tuple(subtree_addresses(start, size))
 
 
