@@ -74,9 +74,9 @@ def _options(cache: Cache) -> Options:
     # Bound memory: all column families' memtables together stay under 32 MiB (each CF's own
     # default is 64 MiB x 2). A memtable's memory is freed when it is flushed, so each family's
     # buffer size is also the step it adds to the sawtooth of a node's RSS under sustained ingest
-    # (bench/soak.py): 4 MiB steps, out of phase across families, keep RSS flat.
+    # (bench/soak.py): 2 MiB steps, out of phase across families, keep RSS flat.
     opt.set_db_write_buffer_size(32 << 20)
-    opt.set_write_buffer_size(4 << 20)
+    opt.set_write_buffer_size(2 << 20)
     # Index and filter blocks live in one bounded, shared block cache instead of growing with the
     # number of SST files; bloom filters make the id lookups of new (absent) entries cheap. They
     # are partitioned into small blocks: a monolithic filter of a large SST file (MBs) does not fit
