@@ -14,6 +14,7 @@ Two parts, both started by ``creditledger serve``:
 from __future__ import annotations
 
 import ctypes
+import functools
 import logging
 import threading
 from typing import Any
@@ -23,7 +24,9 @@ log = logging.getLogger(__name__)
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
 
 
-def _libc() -> Any:
+@functools.cache
+def libc() -> Any:
+    """The C library (loaded once), or None where it is not glibc's ``libc.so.6``."""
     try:
         return ctypes.CDLL("libc.so.6")
     except OSError:
@@ -32,19 +35,19 @@ def _libc() -> Any:
 
 def bound_malloc() -> bool:
     """Apply the malloc settings above; True if applied. Call before the node starts its threads."""
-    libc = _libc()
-    if libc is None or not hasattr(libc, "mallopt"):
+    c = libc()
+    if c is None or not hasattr(c, "mallopt"):
         return False
     settings = ((_M_MMAP_THRESHOLD, 256 << 10), (_M_TRIM_THRESHOLD, 1 << 20), (_M_ARENA_MAX, 2))
-    return all(libc.mallopt(opt, val) == 1 for opt, val in settings)
+    return all(c.mallopt(opt, val) == 1 for opt, val in settings)
 
 
 def trim() -> bool:
     """Return free heap pages to the OS now; True if the C library did (glibc ``malloc_trim``)."""
-    libc = _libc()
-    if libc is None or not hasattr(libc, "malloc_trim"):
+    c = libc()
+    if c is None or not hasattr(c, "malloc_trim"):
         return False
-    return bool(libc.malloc_trim(0))
+    return bool(c.malloc_trim(0))
 
 
 class Trimmer:
@@ -57,7 +60,7 @@ class Trimmer:
         self._thread = threading.Thread(target=self._run, name="malloc-trim", daemon=True)
 
     def start(self) -> Trimmer:
-        if _libc() is not None and hasattr(_libc(), "malloc_trim"):
+        if hasattr(libc(), "malloc_trim"):
             self._thread.start()
         return self
 

@@ -8,11 +8,15 @@ data grows; ``free`` growing while ``in_use`` stays flat means fragmentation (se
 from __future__ import annotations
 
 import ctypes
+import functools
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+from ledger.memory import libc
 
 
 class _MallInfo2(ctypes.Structure):
@@ -21,12 +25,18 @@ class _MallInfo2(ctypes.Structure):
     )]
 
 
+@functools.cache
+def _mallinfo2_fn() -> Any:
+    fn = getattr(libc(), "mallinfo2", None)  # None: not glibc, or glibc older than 2.33
+    if fn is not None:
+        fn.restype = _MallInfo2
+    return fn
+
+
 def _mallinfo2() -> _MallInfo2 | None:
-    try:
-        fn = ctypes.CDLL("libc.so.6").mallinfo2
-    except (OSError, AttributeError):  # not glibc, or glibc older than 2.33
+    fn = _mallinfo2_fn()
+    if fn is None:
         return None
-    fn.restype = _MallInfo2
     info: _MallInfo2 = fn()
     return info
 
