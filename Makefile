@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck proto proto-check venv clean bench gpu-check prometheus ops-check
+.PHONY: demo test lint proto venv clean bench prometheus ops-check
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)

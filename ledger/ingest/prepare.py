@@ -15,7 +15,7 @@ from ledger.ingest.results import Refusal
 from ledger.members import KeyRecord, MemberRegistry
 from ledger.records.leaf import encode_leaf
 from ledger.records.payload import EPOCH, ParsedRecord, parse_record
-from ledger.records.signing import KEY_ID_LEN, SIGNATURE_LEN, EntryKind, signing_message
+from ledger.records.signing import KEY_ID_LEN, SIGNATURE_LEN, EntryKind, entry_id, signing_message
 
 RecordCheck = Callable[[ParsedRecord, dt.date], None]
 
@@ -63,7 +63,7 @@ def signed_entry(
     Derives the entry id, the signed message and the leaf; the keyword options are Prepared's.
     Credit records take the hot path in ``prepare_records`` instead.
     """
-    eid = hashlib.sha256(payload).digest()
+    eid = entry_id(payload)
     return Prepared(
         position=position,
         entry_id=eid,

@@ -109,8 +109,9 @@ class CompactRange:
             start >>= 1
             level += 1
             nodes.extend(zip(repeat(level), range(start, start + len(row)), row, strict=False))
-        for lvl in _levels_desc(new_size):
+        levels = _levels_desc(new_size)
+        for lvl in levels:
             if lvl > level:  # untouched by this block: the old frontier node still stands
                 new_frontier[lvl] = old[lvl]
-        hashes = tuple(new_frontier[lvl] for lvl in _levels_desc(new_size))
+        hashes = tuple(new_frontier[lvl] for lvl in levels)
         return CompactRange(new_size, hashes), nodes

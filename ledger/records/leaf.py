@@ -30,7 +30,7 @@ class Leaf:
 
     def encode(self) -> bytes:
         """The canonical 114 leaf bytes."""
-        return bytes((LEAF_VERSION, self.kind)) + self.entry_id + self.key_id + self.signature
+        return encode_leaf(self.kind, self.entry_id, self.key_id, self.signature)
 
     def message(self) -> bytes:
         """The 47-byte message the signature covers."""

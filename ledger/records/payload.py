@@ -115,7 +115,7 @@ def check_rules(parsed: ParsedRecord, today: dt.date) -> None:
 
 
 def _passes_fast(parsed: ParsedRecord, today: dt.date) -> bool:
-    """True if the record surely breaks no rule (``rules.passes_all`` on the message's values).
+    """True if the record surely breaks no rule (``fastpath.passes_all`` on the message's values).
 
     False means "not decided here": ``check_rules`` then builds RecordFields and runs the rules,
     which name the first violation (or a malformed optional date) exactly as before.

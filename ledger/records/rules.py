@@ -52,9 +52,9 @@ from ledger.records.codes import (
     RuleViolation,
     is_open,
 )
-from ledger.records.fastpath import fields_pass, passes_all
+from ledger.records.fastpath import fields_pass
 
-__all__ = ["RULES", "RULE_NAMES", "RecordInvalid", "RuleViolation", "passes_all", "validate", "violations"]
+__all__ = ["RULES", "RULE_NAMES", "RecordInvalid", "RuleViolation", "validate", "violations"]
 
 _ACCOUNT_REF_RE: Final = re.compile(r"[\x20-\x7e]{1,64}")
 _LONG_DIGIT_RUN: Final = re.compile(r"\d(?:[ .-]?\d){8,}")
