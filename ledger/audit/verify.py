@@ -26,7 +26,7 @@ from ledger.chain import Checkpoint, CheckpointError, verify_checkpoint_signatur
 from ledger.members import MemberRegistry, register_node_key
 from ledger.merkle import root_at
 from ledger.privacy.crypto import PrivacyError
-from ledger.privacy.vault import Vault
+from ledger.privacy.vault import PLAIN, SEALED, Vault
 from ledger.records.leaf import LeafFormatError, decode_leaf
 from ledger.records.signing import EntryKind
 from ledger.store import RocksStore, StoreError
@@ -34,7 +34,6 @@ from ledger.store.base import StoredEntry
 from ledger.verify import VerifyBackend
 
 _RANK = {"store": 0, "leaf": 1, "node": 2, "checkpoint": 3}
-PLAIN, SEALED = 0, 1
 
 
 @dataclass(frozen=True, slots=True)

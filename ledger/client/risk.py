@@ -7,12 +7,11 @@ report recomputed from those entries equals the node's.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from dataclasses import dataclass
 
 from ledger.client.client import LedgerClient, VerificationError, VerifiedEntry
-from ledger.client.signer import RecordSigner
+from ledger.client.signer import RecordSigner, new_nonce
 from ledger.records.signing import EntryKind
 from ledger.risk.report import Fact, build_report
 from ledger.service.convert import checkpoint_from_pb
@@ -49,7 +48,7 @@ class RiskClient:
     ) -> VerifiedReport:
         """Sign an inquiry, fetch the report, verify every entry and recompute the report."""
         q = risk_pb2.Inquiry(member_id=self.member_id, borrower_ref=borrower_ref, purpose=purpose,  # type: ignore[arg-type]
-                             consent_ref=consent_ref, requested_at_ms=now_ms or _now_ms(), nonce=os.urandom(16))
+                             consent_ref=consent_ref, requested_at_ms=now_ms or _now_ms(), nonce=new_nonce())
         known = self.client.trusted.tree_size if self.client.trusted else 0
         resp = self.stub.CreditReport(risk_pb2.CreditReportRequest(
             inquiry=self._sign(q, EntryKind.INQUIRY), as_of_tree_size=as_of_tree_size, as_of_date=as_of_date,
@@ -72,7 +71,7 @@ class RiskClient:
                      now_ms: int | None = None) -> ledger_pb2.Receipt:
         d = risk_pb2.Dispute(filed_by=self.member_id, borrower_ref=borrower_ref, record_id=record_id,
                              compliance_condition_code=code, reason=reason, filed_at_ms=now_ms or _now_ms(),
-                             nonce=os.urandom(16))
+                             nonce=new_nonce())
         resp: risk_pb2.EntryReceipt = self.stub.FileDispute(self._sign(d, EntryKind.DISPUTE))
         return resp.receipt
 
@@ -81,12 +80,12 @@ class RiskClient:
         r = risk_pb2.DisputeResolution(
             furnisher_id=self.member_id, dispute_id=dispute_id, borrower_ref=borrower_ref,
             outcome=outcome, correction_record_id=correction_id, note=note,  # type: ignore[arg-type]
-            resolved_at_ms=now_ms or _now_ms(), nonce=os.urandom(16))
+            resolved_at_ms=now_ms or _now_ms(), nonce=new_nonce())
         resp: risk_pb2.EntryReceipt = self.stub.ResolveDispute(self._sign(r, EntryKind.DISPUTE_RESOLUTION))
         return resp.receipt
 
     def erase(self, borrower_ref: bytes, legal_basis: str, now_ms: int | None = None) -> ledger_pb2.Receipt:
         e = risk_pb2.Erasure(requested_by=self.member_id, borrower_ref=borrower_ref, legal_basis=legal_basis,
-                             erased_at_ms=now_ms or _now_ms(), nonce=os.urandom(16))
+                             erased_at_ms=now_ms or _now_ms(), nonce=new_nonce())
         resp: risk_pb2.EntryReceipt = self.stub.Erase(self._sign(e, EntryKind.ERASURE))
         return resp.receipt

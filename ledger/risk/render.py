@@ -3,6 +3,7 @@ the pseudonymous reference, shortened)."""
 
 from __future__ import annotations
 
+from ledger.privacy.pseudonym import short_ref
 from ledger.v1 import risk_pb2
 
 
@@ -13,7 +14,7 @@ def _money(minor: int, cur: str = "") -> str:
 def render_report(r: risk_pb2.Report, checkpoint_size: int | None = None) -> str:
     """A readable multi-line report. Amounts are shown in major units."""
     out = [
-        f"CREDIT REPORT  borrower {r.borrower_ref.hex()[:8]}…  as of {r.as_of_date} (tree size {r.as_of_tree_size})",
+        f"CREDIT REPORT  borrower {short_ref(r.borrower_ref)}…  as of {r.as_of_date} (tree size {r.as_of_tree_size})",
         f"  total balance {_money(r.total_balance)}   revolving limit {_money(r.total_limit)}   "
         f"utilisation {r.utilisation_bp / 100:.1f}%",
         f"  worst status (24 months): {r.worst_status_24m or '-'}   open lenders: {r.open_lenders}"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import grpc
 
-from ledger import errors
-from ledger.errors import LedgerError, NotFound
+from ledger.errors import NotFound, error_for
 from ledger.ingest import Refusal
 from ledger.ingest.prepare import Submitted
 from ledger.members.changes import parse_change
@@ -16,15 +15,6 @@ from ledger.service.auth import caller_member
 from ledger.service.limits import check_deadline
 from ledger.service.status import rpc
 from ledger.v1 import ledger_pb2, membership_pb2, membership_pb2_grpc, records_pb2
-
-_BY_CODE: dict[str, type[LedgerError]] = {
-    c.code: c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, LedgerError)
-}
-
-
-def refusal_error(r: Refusal) -> LedgerError:
-    """The ledger error a refusal stands for (so ledger.service.status maps it to the same status)."""
-    return _BY_CODE.get(r.code, LedgerError)(r.reason)
 
 
 def member_info(m: Member, reg: MemberRegistry) -> membership_pb2.MemberInfo:
@@ -52,7 +42,7 @@ class MembershipServicer(membership_pb2_grpc.MembershipServicer):
         check_deadline(context)
         (r,) = self.node.submit_membership([Submitted(request.payload, request.signature, request.key_id)], member)
         if isinstance(r, Refusal):
-            raise refusal_error(r)
+            raise error_for(r.code, r.reason)
         ch = parse_change(request.payload)
         return membership_pb2.ChangeReceipt(
             receipt=ledger_pb2.Receipt(record_id=r.record_id, leaf_index=r.leaf_index,

@@ -66,8 +66,9 @@ class RequestLogInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
             inner = handler.stream_stream
 
         def done(context: grpc.ServicerContext, t0: float, failed: bool) -> None:
-            log.info("rpc %s %s", method, _code(context, failed), extra={
-                "rpc_method": method, "code": _code(context, failed),
+            code = _code(context, failed)
+            log.info("rpc %s %s", method, code, extra={
+                "rpc_method": method, "code": code,
                 "duration_ms": round((time.perf_counter() - t0) * 1000, 3), "request_id": rid})
 
         def start(context: grpc.ServicerContext) -> float:
