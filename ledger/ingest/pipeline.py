@@ -69,7 +69,8 @@ class Pipeline:
         self._backend = backend
         self._metrics = metrics
         self._in: queue.Queue[object] = queue.Queue()
-        self._to_commit: queue.Queue[tuple[list[_Batch], list[bool] | None] | object] = queue.Queue(maxsize=2)
+        # (block, its entries in order, their verdicts)
+        self._to_commit: queue.Queue[tuple[list[_Batch], list[Prepared], list[bool]] | object] = queue.Queue(maxsize=2)
         self._pending = 0
         self._lock = threading.Lock()
         self._closed = False
@@ -147,9 +148,8 @@ class Pipeline:
                 nxt = self._in.get(timeout=left) if left > 0 else self._in.get_nowait()
             except queue.Empty:
                 break
-            if nxt is _STOP:
-                self._to_commit.put((block, None))
-                return [], True
+            if nxt is _STOP:  # verify and commit what was gathered, then stop
+                return block, True
             assert isinstance(nxt, _Batch)
             block.append(nxt)
             n += len(nxt.items)
@@ -160,18 +160,18 @@ class Pipeline:
             block, stop = self._gather()
             if block:
                 self._held["verifier"] = block  # failed by _fail_all if this thread dies now
-                verdicts = self._verify(block)
+                items = [p for b in block for p in b.items]
+                verdicts = self._verify(items)
                 if self._dead is not None:  # the committer died: nobody will take this block
                     self._fail(block, self._dead)
                 else:
-                    self._to_commit.put((block, verdicts))
+                    self._to_commit.put((block, items, verdicts))
                 self._held.pop("verifier", None)
             if stop:
                 self._to_commit.put(_STOP)
                 return
 
-    def _verify(self, block: list[_Batch]) -> list[bool]:
-        items = [p for b in block for p in b.items]
+    def _verify(self, items: list[Prepared]) -> list[bool]:
         t0 = time.perf_counter()
         mask = self._backend.verify_batch(
             [p.message for p in items], [p.signature for p in items], [p.public_key for p in items]
@@ -186,21 +186,17 @@ class Pipeline:
             if job is _STOP:
                 return
             assert isinstance(job, tuple)
-            block: list[_Batch] = job[0]
-            verdicts: list[bool] | None = job[1]
+            block, items, verdicts = job
             self._held["committer"] = block
-            if verdicts is None:  # the stop arrived mid-gather: verify the tail here
-                verdicts = self._verify(block)
             self._committing.set()
             try:
-                self._commit(block, verdicts)
+                self._commit(block, items, verdicts)
             finally:
                 if self._to_commit.empty():
                     self._committing.clear()
             self._held.pop("committer", None)
 
-    def _commit(self, block: list[_Batch], verdicts: list[bool]) -> None:
-        items = [p for b in block for p in b.items]
+    def _commit(self, block: list[_Batch], items: list[Prepared], verdicts: list[bool]) -> None:
         try:
             outcomes = self._committer.commit(items, verdicts)
         except Exception as exc:

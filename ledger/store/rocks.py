@@ -22,6 +22,7 @@ from rocksdict import (
 )
 
 from ledger.chain import Checkpoint, CheckpointError, decode_checkpoint
+from ledger.records.leaf import LEAF_LEN
 from ledger.store.base import BlockWrite, StoredEntry, StoreError
 
 CF_RECORDS = "records"  # leaf index u64 -> leaf (114) || ref length u8 || borrower ref || payload blob
@@ -36,7 +37,6 @@ COLUMN_FAMILIES = (CF_RECORDS, CF_NODES, CF_CHECKPOINTS, CF_IDS, CF_BORROWERS, C
 _U64 = struct.Struct(">Q")
 _NODE = struct.Struct(">BQ")
 _BORROWER_SUFFIX = struct.Struct(">IQ")
-LEAF_BYTES = 114
 
 
 def node_key(level: int, index: int) -> bytes:
@@ -48,9 +48,9 @@ def _entry_value(leaf: bytes, borrower_ref: bytes, payload: bytes) -> bytes:
 
 
 def _entry(index: int, v: bytes) -> StoredEntry:
-    n = v[LEAF_BYTES]
-    o = LEAF_BYTES + 1
-    return StoredEntry(index, v[:LEAF_BYTES], v[o + n :], v[o : o + n])
+    n = v[LEAF_LEN]
+    o = LEAF_LEN + 1
+    return StoredEntry(index, v[:LEAF_LEN], v[o + n :], v[o : o + n])
 
 
 def _multi_get(cf: Rdict, keys: list[bytes]) -> list[bytes | None]:

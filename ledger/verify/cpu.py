@@ -181,8 +181,8 @@ class CpuBackend:
                 helpers.put(h)
                 out[idx] = np.frombuffer(got, dtype=np.bool_)
                 return
-        for i in idx:
-            _verify_range(out, i, i + 1, msgs, sigs, pks)
+        if idx:  # between idx[0] and idx[-1] only wrong-sized items are outside idx: False either way
+            _verify_range(out, idx[0], idx[-1] + 1, msgs, sigs, pks)
 
     def verify_batch(
         self, messages: Sequence[bytes], signatures: Sequence[bytes], public_keys: Sequence[bytes]
