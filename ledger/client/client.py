@@ -125,9 +125,7 @@ class LedgerClient:
         )
         out = []
         for (e, pk), leaf in zip(items, leaves, strict=True):
-            payload = None if e.erased else e.payload
-            if payload is not None and hashlib.sha256(payload).digest() != leaf.entry_id:
-                raise VerificationError(f"leaf {e.leaf_index}: payload does not hash to the record id")
+            payload = self._payload(e, leaf)
             out.append(VerifiedEntry(e.leaf_index, leaf.entry_id, payload, pk, cp, leaf.kind))
         try:
             verify_inclusions([leaf_hash(e.leaf) for e, _ in items], [e.leaf_index for e, _ in items], cp.tree_size,
@@ -149,6 +147,14 @@ class LedgerClient:
             raise VerificationError(f"leaf {e.leaf_index}: public key does not match the leaf's key id")
         return leaf
 
+    @staticmethod
+    def _payload(e: ledger_pb2.LogEntry, leaf: Leaf) -> bytes | None:
+        """The entry's payload (None when erased); raises unless it hashes to the leaf's entry id."""
+        payload = None if e.erased else e.payload
+        if payload is not None and hashlib.sha256(payload).digest() != leaf.entry_id:
+            raise VerificationError(f"leaf {e.leaf_index}: payload does not hash to the record id")
+        return payload
+
     def _verifier(self) -> CpuBackend:
         with self._lock:
             if self._cpu is None:
@@ -162,9 +168,7 @@ class LedgerClient:
         leaf = self._leaf(e, public_key)
         if not verify_one(leaf.message(), leaf.signature, public_key):
             raise VerificationError(f"leaf {e.leaf_index}: signature does not verify")
-        payload = None if e.erased else e.payload
-        if payload is not None and hashlib.sha256(payload).digest() != leaf.entry_id:
-            raise VerificationError(f"leaf {e.leaf_index}: payload does not hash to the record id")
+        payload = self._payload(e, leaf)
         try:
             verify_inclusion(leaf_hash(e.leaf), e.leaf_index, cp.tree_size, list(e.inclusion_proof), cp.root_hash)
         except ProofError as exc:
