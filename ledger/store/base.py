@@ -66,6 +66,10 @@ class LogStore(Protocol):
         """All checkpoints with tree_size >= start_size, in chain order."""
         ...
 
+    def last_checkpoints(self, k: int) -> list[Checkpoint]:
+        """The last ``k`` checkpoints (fewer if there are fewer), in chain order, read from the end."""
+        ...
+
     def commit_block(self, block: BlockWrite) -> int:
         """Write the block atomically with sync on; return the bytes written.
 

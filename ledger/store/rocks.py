@@ -199,6 +199,17 @@ class RocksStore:
     def checkpoints(self, start_size: int = 0) -> list[Checkpoint]:
         return [self._decode_cp(v) for v in self._iter_values(CF_CHECKPOINTS, _U64.pack(start_size))]
 
+    def last_checkpoints(self, k: int) -> list[Checkpoint]:
+        """The last ``k`` checkpoint rows (fewer if the log has fewer), in chain order."""
+        it = self._cf[CF_CHECKPOINTS].iter(ReadOptions())
+        it.seek_to_last()
+        out: list[Checkpoint] = []
+        while it.valid() and len(out) < k:
+            out.append(self._decode_cp(it.value()))
+            it.prev()
+        out.reverse()
+        return out
+
     def _iter_values(self, cf: str, start: bytes) -> Iterator[bytes]:
         it = self._cf[cf].iter(ReadOptions())
         it.seek(start)
