@@ -60,23 +60,37 @@ DEFAULT_POLICIES: Mapping[str, RetentionPolicy] = {
 }
 
 
+_CHUNK = 4096  # records whose payloads are opened in one batch
+
+
 def due_for_redaction(node: Node, policies: Mapping[str, RetentionPolicy], today: dt.date) -> list[tuple[int, bytes]]:
     """(leaf index, record id) of every still-readable adverse record past its retention date."""
-    due = []
+    due: list[tuple[int, bytes]] = []
+    chunk: list[tuple[int, bytes, bytes, bytes]] = []  # (leaf index, entry id, borrower ref, blob)
     for e in node.store.iter_entries(0):
         if not e.payload:
             continue
         leaf = decode_leaf(e.leaf)
-        if leaf.kind != EntryKind.RECORD:
-            continue
-        payload = node.vault.open(e.borrower_ref, leaf.entry_id, e.payload)
+        if leaf.kind == EntryKind.RECORD:
+            chunk.append((e.leaf_index, leaf.entry_id, e.borrower_ref, e.payload))
+        if len(chunk) >= _CHUNK:
+            due += _due_in(node, chunk, policies, today)
+            chunk = []
+    return due + _due_in(node, chunk, policies, today)
+
+
+def _due_in(node: Node, chunk: list[tuple[int, bytes, bytes, bytes]], policies: Mapping[str, RetentionPolicy],
+            today: dt.date) -> list[tuple[int, bytes]]:
+    payloads = node.vault.open_many([(ref, eid, blob) for _, eid, ref, blob in chunk])
+    due = []
+    for (index, eid, _, _), payload in zip(chunk, payloads, strict=True):
         if payload is None:
             continue
         rec = records_pb2.CreditRecord.FromString(payload)
         policy = policies.get(rec.jurisdiction)
         end = policy.expires(rec) if policy else None
         if end is not None and end <= today:
-            due.append((e.leaf_index, leaf.entry_id))
+            due.append((index, eid))
     return due
 
 
