@@ -34,6 +34,16 @@ def submitted(records: Sequence[records_pb2.SignedRecord]) -> list[Submitted]:
     return [Submitted(r.payload, r.signature, r.key_id) for r in records]
 
 
+def submitted_one(r: records_pb2.SignedRecord) -> Submitted:
+    return Submitted(r.payload, r.signature, r.key_id)
+
+
+def receipt_pb(r: Receipt) -> ledger_pb2.Receipt:
+    """One receipt, field by field (batches of them take ``results_pb``)."""
+    return ledger_pb2.Receipt(record_id=r.record_id, leaf_index=r.leaf_index, checkpoint=checkpoint_pb(r.checkpoint),
+                              duplicate=r.duplicate)
+
+
 def _varint(v: int) -> bytes:
     out = bytearray()
     while v > 0x7F:

@@ -6,7 +6,6 @@ import grpc
 
 from ledger.errors import NotFound, error_for
 from ledger.ingest import Refusal
-from ledger.ingest.prepare import Submitted
 from ledger.members.changes import parse_change
 from ledger.members.registry import Member, MemberRegistry
 from ledger.node import Node
@@ -14,7 +13,7 @@ from ledger.service import convert
 from ledger.service.auth import caller_member
 from ledger.service.limits import check_deadline
 from ledger.service.status import rpc
-from ledger.v1 import ledger_pb2, membership_pb2, membership_pb2_grpc, records_pb2
+from ledger.v1 import membership_pb2, membership_pb2_grpc, records_pb2
 
 
 def member_info(m: Member, reg: MemberRegistry) -> membership_pb2.MemberInfo:
@@ -40,13 +39,12 @@ class MembershipServicer(membership_pb2_grpc.MembershipServicer):
     ) -> membership_pb2.ChangeReceipt:
         member = caller_member(context)
         check_deadline(context)
-        (r,) = self.node.submit_membership([Submitted(request.payload, request.signature, request.key_id)], member)
+        (r,) = self.node.submit_membership([convert.submitted_one(request)], member)
         if isinstance(r, Refusal):
             raise error_for(r.code, r.reason)
         ch = parse_change(request.payload)
         return membership_pb2.ChangeReceipt(
-            receipt=ledger_pb2.Receipt(record_id=r.record_id, leaf_index=r.leaf_index,
-                                       checkpoint=convert.checkpoint_pb(r.checkpoint), duplicate=r.duplicate),
+            receipt=convert.receipt_pb(r),
             effective_tree_size=ch.effective_tree_size or r.leaf_index + 1,
         )
 

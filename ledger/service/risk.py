@@ -8,26 +8,16 @@ import grpc
 
 from ledger.errors import InvalidArgument
 from ledger.ingest import Receipt
-from ledger.ingest.prepare import Submitted
 from ledger.risk.corrections import versions_of
 from ledger.risk.desk import RiskDesk
 from ledger.service import convert
 from ledger.service.auth import caller_member
 from ledger.service.status import rpc
-from ledger.v1 import ledger_pb2, records_pb2, risk_pb2, risk_pb2_grpc
-
-
-def _sub(m: records_pb2.SignedRecord) -> Submitted:
-    return Submitted(m.payload, m.signature, m.key_id)
+from ledger.v1 import records_pb2, risk_pb2, risk_pb2_grpc
 
 
 def _receipt(r: Receipt) -> risk_pb2.EntryReceipt:
-    return risk_pb2.EntryReceipt(
-        receipt=ledger_pb2.Receipt(
-            record_id=r.record_id, leaf_index=r.leaf_index, checkpoint=convert.checkpoint_pb(r.checkpoint),
-            duplicate=r.duplicate,
-        )
-    )
+    return risk_pb2.EntryReceipt(receipt=convert.receipt_pb(r))
 
 
 class RiskServicer(risk_pb2_grpc.RiskServicer):
@@ -44,7 +34,7 @@ class RiskServicer(risk_pb2_grpc.RiskServicer):
             except ValueError:
                 raise InvalidArgument(f"as_of_date: {request.as_of_date!r} is not a date (YYYY-MM-DD)") from None
         a = self.desk.credit_report(
-            _sub(request.inquiry), caller_member(context), request.as_of_tree_size, request.as_of_date
+            convert.submitted_one(request.inquiry), caller_member(context), request.as_of_tree_size, request.as_of_date
         )
         known, size = request.known_tree_size, a.checkpoint.tree_size
         proof = self.desk.node.reader.consistency_to(known, size) if 0 < known < size else []
@@ -53,18 +43,18 @@ class RiskServicer(risk_pb2_grpc.RiskServicer):
             checkpoint=convert.checkpoint_pb(a.checkpoint),
             entries=convert.history_entries_pb(a.entries),
             report=a.report,
-            inquiry_receipt=_receipt(a.inquiry).receipt,
+            inquiry_receipt=convert.receipt_pb(a.inquiry),
         )
 
     @rpc
     def FileDispute(self, request: records_pb2.SignedRecord, context: grpc.ServicerContext) -> risk_pb2.EntryReceipt:
-        return _receipt(self.desk.file_dispute(_sub(request), caller_member(context)))
+        return _receipt(self.desk.file_dispute(convert.submitted_one(request), caller_member(context)))
 
     @rpc
     def ResolveDispute(
         self, request: records_pb2.SignedRecord, context: grpc.ServicerContext
     ) -> risk_pb2.EntryReceipt:
-        return _receipt(self.desk.resolve_dispute(_sub(request), caller_member(context)))
+        return _receipt(self.desk.resolve_dispute(convert.submitted_one(request), caller_member(context)))
 
     @rpc
     def OverdueDisputes(
@@ -74,7 +64,7 @@ class RiskServicer(risk_pb2_grpc.RiskServicer):
 
     @rpc
     def Erase(self, request: records_pb2.SignedRecord, context: grpc.ServicerContext) -> risk_pb2.EntryReceipt:
-        return _receipt(self.desk.erase(_sub(request), caller_member(context)))
+        return _receipt(self.desk.erase(convert.submitted_one(request), caller_member(context)))
 
     @rpc
     def RecordVersions(
