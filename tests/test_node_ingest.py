@@ -44,6 +44,16 @@ def test_resubmission_returns_original_receipt_and_stores_once(home: Home, serve
         assert dup.receipt.checkpoint.tree_size == orig.receipt.checkpoint.tree_size
 
 
+def test_resubmission_across_blocks_names_each_original_checkpoint(home: Home, served: Served) -> None:
+    signed = home.sign(home.records(3, 2))
+    firsts = [served.client.submit(signed[i : i + 4]) for i in range(0, 12, 4)]  # three blocks
+    again = served.client.submit(list(reversed(signed[:12])))  # one batch, out of order
+    for orig, dup in zip([r for f in firsts for r in f][::-1], again, strict=True):
+        assert dup.receipt.duplicate and dup.receipt.leaf_index == orig.receipt.leaf_index
+        assert dup.receipt.checkpoint == orig.receipt.checkpoint
+    assert len({d.receipt.checkpoint.sequence for d in again}) == 3
+
+
 def test_duplicate_within_one_batch_is_stored_once(home: Home, served: Served) -> None:
     (one,) = home.sign(home.records(1, 0))[:1]
     base = _head(served)[0]

@@ -94,6 +94,7 @@ class BlockCommitter:
         t0 = time.perf_counter()
         results: list[Result | None] = [None] * len(items)
         known = self.store.find_ids([p.entry_id for p in items])
+        covering = self.store.checkpoints_covering([i for i in known if i is not None])
         fresh: list[tuple[int, Prepared]] = []
         in_block: dict[bytes, int] = {}
         dup_of: list[tuple[int, int]] = []
@@ -102,7 +103,7 @@ class BlockCommitter:
                 results[k] = Refusal(p.position, p.entry_id, "INVALID_ARGUMENT",
                                      f"records[{p.position}].signature: does not verify under the named key")
             elif idx is not None:
-                results[k] = Receipt(p.entry_id, idx, self._covering(idx), duplicate=True)
+                results[k] = Receipt(p.entry_id, idx, covering[idx], duplicate=True)  # a stored leaf has one
             elif p.entry_id in in_block:
                 dup_of.append((k, in_block[p.entry_id]))
             elif self.gates and (refusal := self._admit(p, self.tree.size + len(fresh))) is not None:
@@ -121,11 +122,6 @@ class BlockCommitter:
         assert len(out) == len(items)
         self.metrics.count_results(out, [p.member_id for p in items])
         return out
-
-    def _covering(self, leaf_index: int) -> Checkpoint:
-        cp = self.store.checkpoint_covering(leaf_index)
-        assert cp is not None, "a stored leaf always has a checkpoint"
-        return cp
 
     def _write(self, fresh: list[tuple[int, Prepared]]) -> Checkpoint:
         base = self.tree.size

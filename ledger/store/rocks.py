@@ -190,11 +190,24 @@ class RocksStore:
         raw = self._cf[CF_CHECKPOINTS].get(_U64.pack(tree_size))
         return None if raw is None else self._decode_cp(raw)
 
-    def checkpoint_covering(self, leaf_index: int) -> Checkpoint | None:
-        """The first checkpoint that includes leaf ``leaf_index`` (the one of the block that added it)."""
-        for raw in self._iter_values(CF_CHECKPOINTS, _U64.pack(leaf_index + 1)):
-            return self._decode_cp(raw)
-        return None
+    def checkpoints_covering(self, leaf_indices: Sequence[int]) -> dict[int, Checkpoint]:
+        """For each leaf index, the first checkpoint that includes it (the one of the block that added
+        it); indices no checkpoint covers are left out. One iterator for all, each checkpoint decoded once."""
+        out: dict[int, Checkpoint] = {}
+        wanted = sorted(set(leaf_indices))
+        if not wanted:
+            return out
+        it = self._cf[CF_CHECKPOINTS].iter(ReadOptions())
+        it.seek(_U64.pack(wanted[0] + 1))
+        cp: Checkpoint | None = None
+        for i in wanted:
+            while it.valid() and (cp is None or cp.tree_size <= i):
+                cp = self._decode_cp(it.value())
+                it.next()
+            if cp is None or cp.tree_size <= i:
+                break
+            out[i] = cp
+        return out
 
     def checkpoints(self, start_size: int = 0) -> list[Checkpoint]:
         return [self._decode_cp(v) for v in self._iter_values(CF_CHECKPOINTS, _U64.pack(start_size))]
