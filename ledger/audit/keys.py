@@ -33,19 +33,15 @@ def registry_for_audit(store: RocksStore, fallback: MemberRegistry) -> tuple[Mem
     Returns (registry, membership leaf indices, problem or None); on a replay problem the message
     names the leaf and the fallback registry is returned.
     """
-    try:
-        from ledger.members.changes import ReplayError, replay
-        from ledger.members.log import INDEX_PREFIX, plain_payload
-    except ImportError:  # a build without the membership log
-        return fallback, set(), None
-    rows = store.meta_prefix(INDEX_PREFIX)
-    idx = [int.from_bytes(k[len(INDEX_PREFIX) :], "big") for k, _ in rows]
+    from ledger.members.changes import replay
+    from ledger.members.log import membership_indices, stored_changes
+
+    idx = membership_indices(store)
     if not idx:
         return fallback, set(), None
     try:
-        stored = store.get_entries(idx)
-        reg, _history = replay([(e.leaf_index, e.leaf, plain_payload(e.payload)) for e in stored], verify=True)
-    except (ReplayError, Exception) as exc:  # StoreError for a missing entry, ReplayError for a bad one
+        reg, _history = replay(stored_changes(store, idx), verify=True)
+    except Exception as exc:  # StoreError for a missing entry, ReplayError for a bad one
         return fallback, set(idx), str(exc)
     return reg, set(idx), None
 

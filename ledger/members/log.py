@@ -36,6 +36,16 @@ def index_key(leaf_index: int) -> bytes:
     return INDEX_PREFIX + _U64.pack(leaf_index)
 
 
+def membership_indices(store: RocksStore) -> list[int]:
+    """Leaf indices of every MEMBERSHIP entry in the store, in leaf order (from the mship/ index)."""
+    return [_U64.unpack(k[len(INDEX_PREFIX) :])[0] for k, _ in store.meta_prefix(INDEX_PREFIX)]
+
+
+def stored_changes(store: RocksStore, indices: Sequence[int]) -> list[tuple[int, bytes, bytes]]:
+    """(leaf index, leaf, payload) of those MEMBERSHIP entries, as ``replay`` takes them. Raises StoreError."""
+    return [(e.leaf_index, e.leaf, plain_payload(e.payload)) for e in store.get_entries(indices)]
+
+
 class MembershipLog:
     """Owns the live registry's state and the membership history. Thread-safe reads."""
 
@@ -52,7 +62,7 @@ class MembershipLog:
 
     def indices(self) -> list[int]:
         """Leaf indices of every MEMBERSHIP entry in the store, in leaf order."""
-        return [_U64.unpack(k[len(INDEX_PREFIX) :])[0] for k, _ in self.store.meta_prefix(INDEX_PREFIX)]
+        return membership_indices(self.store)
 
     def load(self) -> bool:
         """Replace the registry with the one the stored MEMBERSHIP entries define.
@@ -63,9 +73,7 @@ class MembershipLog:
         idx = self.indices()
         if not idx:
             return False
-        stored = self.store.get_entries(idx)
-        entries = [(e.leaf_index, e.leaf, plain_payload(e.payload)) for e in stored]
-        reg, history = replay(entries, verify=False)
+        reg, history = replay(stored_changes(self.store, idx), verify=False)
         with self._lock:
             self.registry.replace_with(reg)
             self.history = history
