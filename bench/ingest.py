@@ -4,7 +4,9 @@ Pre-signs a workload, starts a node process on a fresh store, streams the worklo
 client process, and measures committed records/s and per-batch ack latency. In the same run it
 measures libsodium batch verification on all cores. Prints one JSON line last.
 
-    python bench/ingest.py [--records 100000] [--batch 1000]
+    python bench/ingest.py [--records 100000] [--batch 1000] [--backend cpu|gpu|auto] [--keep DIR]
+
+With --keep the home (config.json, keys, data) stays in DIR, e.g. for `creditledger verify`.
 """
 
 from __future__ import annotations
@@ -84,9 +86,13 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=1000)
     ap.add_argument("--window", type=int, default=12, help="batches in flight (sent, not yet acknowledged)")
     ap.add_argument("--backend", default="cpu")
+    ap.add_argument("--keep", metavar="DIR", help="build the consortium home here (must not exist) and keep it")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         home = Path(tmp)
+        if args.keep:
+            home = Path(args.keep)
+            home.mkdir(parents=True)
         cfg = make_home(home, {"verify_backend": args.backend})
         wl = write_workload(home, args.records)
         n = len(read_workload(wl))
