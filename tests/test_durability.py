@@ -2,9 +2,10 @@
 holds its record and checkpoint was written.
 
 A thin recording subclass of the real RocksStore is injected into a real Node; it records, around the
-real ``commit_block``, the sync flag of the WriteOptions used and a global sequence number taken after
+real ``commit_block``, global sequence numbers taken before the write, after its WAL sync (the store
+writes the batch, then syncs the WAL files and calls RocksDB's SyncWAL before returning) and after
 the write returned. Every future's resolution takes a sequence number too; each receipt's block must
-have completed strictly before its future resolved.
+have been synced strictly before its future resolved.
 """
 
 from __future__ import annotations
@@ -29,21 +30,25 @@ _SEQ = itertools.count()
 
 
 class RecordingStore(RocksStore):
-    """The real store; remembers (start seq, done seq, sync flag, size before, size after) per block."""
+    """The real store; remembers (start seq, done seq, WAL synced in between, size before, size after)."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
         self.writes: list[tuple[int, int, bool, int, int]] = []
         self._lock = threading.Lock()
+        self._synced_at = -1
+
+    def _sync_wal(self) -> None:
+        super()._sync_wal()  # the real fdatasync + RocksDB SyncWAL
+        self._synced_at = next(_SEQ)
 
     def commit_block(self, block: BlockWrite) -> int:
         before = block.entries[0].leaf_index if block.entries else block.checkpoint.tree_size
         start = next(_SEQ)
-        sync = bool(self._sync.sync)
-        n = super().commit_block(block)  # the real synced WriteBatch
+        n = super().commit_block(block)  # the real WriteBatch, then the WAL sync
         done = next(_SEQ)
         with self._lock:
-            self.writes.append((start, done, sync, before, block.checkpoint.tree_size))
+            self.writes.append((start, done, start < self._synced_at < done, before, block.checkpoint.tree_size))
         return n
 
 
@@ -54,7 +59,6 @@ def test_no_receipt_before_its_synced_write(tmp_path: Path) -> None:
     settings = node_settings(load_config(cfg_path))
     settings.pipeline = PipelineConfig(64, 2.0, 100_000)
     store = RecordingStore(settings.data_dir)
-    assert store._sync.sync is True  # every write of the store uses sync
     node = Node(settings, store, make_backend("cpu"))
     resolved: list[tuple[int, list[Result]]] = []
     lock = threading.Lock()
@@ -76,7 +80,7 @@ def test_no_receipt_before_its_synced_write(tmp_path: Path) -> None:
         node.close()
     assert len(resolved) == len(futures)
     assert len(store.writes) > 3, "expected several blocks"
-    assert all(sync for _, _, sync, _, _ in store.writes)
+    assert all(sync for _, _, sync, _, _ in store.writes), "a block's write returned without a WAL sync"
     receipts = 0
     for seq, results in resolved:
         for r in results:

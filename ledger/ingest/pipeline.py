@@ -7,7 +7,7 @@ Two threads form a two-stage pipeline, so block k+1 is verified while block k is
                          one synced WriteBatch, then resolve the callers' futures]
 
 Durability contract: a caller's future resolves with a Receipt only after the WriteBatch holding the
-entry and the checkpoint that includes it was written with sync on.
+entry and the checkpoint that includes it was written and its WAL synced (RocksStore.commit_block).
 """
 
 from __future__ import annotations

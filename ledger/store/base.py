@@ -71,9 +71,11 @@ class LogStore(Protocol):
         ...
 
     def commit_block(self, block: BlockWrite) -> int:
-        """Write the block atomically with sync on; return the bytes written.
+        """Write the block as one atomic WriteBatch and sync the WAL; return the bytes written.
 
-        Raises StoreError; then nothing was written.
+        Returns only once the batch is durable (as a sync=True write). Raises StoreError: when the
+        write itself fails nothing was written; when the sync fails the store refuses every later
+        write until it is reopened, since the batch may or may not be on disk.
         """
         ...
 
