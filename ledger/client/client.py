@@ -7,6 +7,7 @@ not verify raises VerificationError; nothing unverified is returned.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -37,6 +38,25 @@ class VerifiedEntry:
     kind: EntryKind = EntryKind.RECORD
 
 
+# Batches of this many signatures or more are verified on helper processes (see CpuBackend).
+CLIENT_HELPER_MIN = 32
+_shared: CpuBackend | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_verifier() -> CpuBackend:
+    """The libsodium verifier all clients of this process share (its helper processes start on the
+    first large batch, one per core, and stop at exit)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            # Helper processes even for a report's few dozen signatures: they verify while the
+            # calling thread checks proofs, where verifying threads would wait for its GIL.
+            _shared = CpuBackend(helper_min=CLIENT_HELPER_MIN)
+            atexit.register(_shared.close)
+        return _shared
+
+
 class LedgerClient:
     def __init__(self, channel: grpc.Channel, node_public_key: bytes, trusted: Checkpoint | None = None) -> None:
         self.channel = channel
@@ -46,7 +66,6 @@ class LedgerClient:
         self.query = ledger_pb2_grpc.QueryStub(channel)
         self._trusted = trusted
         self._lock = threading.Lock()
-        self._cpu: CpuBackend | None = None
 
     @property
     def trusted(self) -> Checkpoint | None:
@@ -155,11 +174,9 @@ class LedgerClient:
             raise VerificationError(f"leaf {e.leaf_index}: payload does not hash to the record id")
         return payload
 
-    def _verifier(self) -> CpuBackend:
-        with self._lock:
-            if self._cpu is None:
-                self._cpu = CpuBackend()
-            return self._cpu
+    @staticmethod
+    def _verifier() -> CpuBackend:
+        return shared_verifier()
 
     def verify_entry(
         self, e: ledger_pb2.LogEntry, public_key: bytes, cp: Checkpoint

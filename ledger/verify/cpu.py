@@ -109,13 +109,19 @@ class _Helper:
 
 
 class CpuBackend:
-    """Batch verification on ``workers`` cores (default: all): helper processes for large batches
-    (unless ``processes=False``), else threads."""
+    """Batch verification on ``workers`` cores (default: all): helper processes for batches of
+    ``helper_min`` or more (unless ``processes=False``), else threads.
+
+    A latency-bound caller that verifies while it does other Python work (a client checking a
+    report's proofs) gains from a low ``helper_min``: threads would wait for that caller's GIL
+    between signatures, helpers never do.
+    """
 
     name = "cpu"
 
-    def __init__(self, workers: int | None = None, *, processes: bool = True) -> None:
+    def __init__(self, workers: int | None = None, *, processes: bool = True, helper_min: int = _HELPER_MIN) -> None:
         self.workers = workers or os.cpu_count() or 1
+        self.helper_min = max(helper_min, _MIN_CHUNK + 1)
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="verify")
         ffi.new("char[]", 1)  # load the library before threads race to it
         self._use_helpers = processes and self.workers > 1
@@ -207,10 +213,12 @@ class CpuBackend:
         # Several chunks per worker, taken in turn from the pool's queue: a worker slowed by other
         # threads (the node's committer, RPC threads) takes fewer, and none idles while another has
         # a long tail left, as with one fixed share each.
-        helpers = self._helper_queue() if n >= _HELPER_MIN and self._use_helpers else None
+        helpers = self._helper_queue() if n >= self.helper_min and self._use_helpers else None
         if helpers is not None:
             idx = [i for i in range(n) if len(signatures[i]) == 64 and len(public_keys[i]) == 32]
-            step = min(2 * _MAX_CHUNK, max(_MIN_CHUNK, -(-len(idx) // (self.workers * _CHUNKS_PER_WORKER))))
+            per = -(-len(idx) // (self.workers * _CHUNKS_PER_WORKER))
+            # A small batch goes out as one chunk per helper: each round trip costs ~0.1 ms.
+            step = min(2 * _MAX_CHUNK, per) if per >= _MIN_CHUNK else max(1, -(-len(idx) // self.workers))
             futs = [
                 self._pool.submit(self._verify_chunk, helpers, out, idx[lo : lo + step], messages, signatures,
                                   public_keys)
