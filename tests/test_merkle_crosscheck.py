@@ -18,6 +18,7 @@ from ledger.merkle import (
     consistency_proof_length,
     frontier_addresses,
     inclusion_plan,
+    inclusion_plans,
     inclusion_proof,
     inclusion_proof_length,
     inclusion_proofs,
@@ -188,3 +189,17 @@ def test_empty_tree() -> None:
     assert root_at(0, get) == EMPTY_ROOT
     assert consistency_proof(0, 0, get) == []
     assert calls == []  # nothing to read, so no multi-get
+
+
+def test_inclusion_plans_equal_one_by_one() -> None:
+    """The batched planner shares per-level work across leaves; it must plan exactly the same paths."""
+    for size in range(1, 130):
+        assert inclusion_plans(range(size), size) == [inclusion_plan(i, size) for i in range(size)]
+    rnd = random.Random(11)
+    for size in (1 << 20, (1 << 20) + 1, 1_000_457, (1 << 31) - 3):
+        idx = [rnd.randrange(size) for _ in range(200)] + [0, size - 1]
+        assert inclusion_plans(idx, size) == [inclusion_plan(i, size) for i in idx]
+    assert inclusion_plans([], 0) == []
+    for bad, size in ((5, 5), (-1, 5), (0, 0)):
+        with pytest.raises(TreeRangeError):
+            inclusion_plans([0, bad] if size else [bad], size)

@@ -141,7 +141,36 @@ def inclusion_proofs(indices: Sequence[int], size: int, get_nodes: NodeGetter) -
     Returns one proof per entry of ``indices``, in order (duplicates allowed). Raises
     :class:`TreeRangeError` if any index is outside ``[0, size)``.
     """
-    return resolve_plans([inclusion_plan(i, size) for i in indices], get_nodes)
+    return resolve_plans(inclusion_plans(indices, size), get_nodes)
+
+
+def inclusion_plans(indices: Sequence[int], size: int) -> list[Plan]:
+    """``[inclusion_plan(i, size) for i in indices]``, sharing the per-level work of one tree size.
+
+    Raises :class:`TreeRangeError` if any index is outside ``[0, size)``.
+    """
+    last = size - 1
+    height = last.bit_length() if size > 0 else 0
+    # Per level: the last node index L, and the step standing for L as a sibling (stored when its
+    # subtree is complete, else the folded right edge). A sibling below L is always complete.
+    lasts = [last >> level for level in range(height)]
+    edges = [
+        ((level, n),) if ((n + 1) << level) <= size else _right_edge(n << level, size) for level, n in enumerate(lasts)
+    ]
+    levels = list(zip(range(height), lasts, edges, strict=True))
+    plans: list[Plan] = []
+    for index in indices:
+        if not 0 <= index < size:
+            raise TreeRangeError(f"leaf index {index} outside tree of size {size}")
+        steps: list[PlanStep] = []
+        for level, n, edge in levels:
+            sib = (index >> level) ^ 1
+            if sib < n:
+                steps.append(((level, sib),))
+            elif sib == n:
+                steps.append(edge)
+        plans.append(tuple(steps))
+    return plans
 
 
 def consistency_proof(size1: int, size2: int, get_nodes: NodeGetter) -> list[bytes]:

@@ -7,7 +7,7 @@ rehashed from the leaves.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ledger.chain import Checkpoint
 from ledger.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -73,7 +73,9 @@ class LogReader:
     def prove(self, loaded: Sequence[ProvenEntry], cp: Checkpoint) -> list[ProvenEntry]:
         """The same entries with inclusion proofs against ``cp`` (one batched node read)."""
         proofs = inclusion_proofs([e.leaf_index for e in loaded], cp.tree_size, self.store.get_nodes)
-        return [replace(e, proof=p) for e, p in zip(loaded, proofs, strict=True)]
+        return [
+            ProvenEntry(e.leaf_index, e.leaf, e.payload, p, e.public_key) for e, p in zip(loaded, proofs, strict=True)
+        ]
 
     def record(self, record_id: bytes, tree_size: int = 0) -> ProvenEntry:
         """One entry by id with its inclusion proof. Raises InvalidArgument/NotFound."""
