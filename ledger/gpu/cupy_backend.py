@@ -97,6 +97,7 @@ class GpuBackend:
         self.device = device
         self._slots: list[_Slot] = []
         self._broken = False
+        self.fallbacks = 0  # device failures so far (0 or 1: the switch to the CPU is permanent)
         self._lock = threading.Lock()
         self._closed = False
 
@@ -115,7 +116,14 @@ class GpuBackend:
             self._slots = [_Slot(cupy), _Slot(cupy)]
         return cupy
 
+    @property
+    def active(self) -> str:
+        """The backend that verifies now: ``gpu``, or the fallback's name once the device failed."""
+        return str(getattr(self.fallback, "name", "cpu")) if self._broken else self.name
+
     def _fail(self, what: str, exc: BaseException) -> None:
+        if not self._broken:
+            self.fallbacks += 1
         self._broken = True
         log.error(
             "GPU %s failed (%s: %s); switching to CPU fallback %r for this and all later batches",

@@ -176,7 +176,11 @@ class Pipeline:
         mask = self._backend.verify_batch(
             [p.message for p in items], [p.signature for p in items], [p.public_key for p in items]
         )
-        self._metrics.observe_verify(self._backend.name, len(items), time.perf_counter() - t0)
+        # Label by the backend that really verified (a GPU backend runs its CPU fallback after a
+        # device failure) and feed the fallback counter and device-memory gauge.
+        self._metrics.observe_verify(getattr(self._backend, "active", self._backend.name), len(items),
+                                     time.perf_counter() - t0)
+        self._metrics.observe_backend(self._backend)
         verdicts: list[bool] = np.asarray(mask, dtype=np.bool_).tolist()
         return verdicts
 

@@ -59,6 +59,7 @@ class Metrics:
             f"{p}_verify_backend", "1 for the verification backend in use", ["backend"], registry=r
         )
         self.gpu_memory = Gauge(f"{p}_gpu_memory_bytes", "GPU device memory held by the verifier", registry=r)
+        self._fallbacks_seen = 0
         self.commit_seconds = Histogram(
             f"{p}_commit_seconds", "Block commit latency (synced WriteBatch)", buckets=_LAT, registry=r
         )
@@ -103,6 +104,18 @@ class Metrics:
     def observe_verify(self, backend: str, n: int, seconds: float) -> None:
         self.verify_seconds.labels(backend).observe(seconds)
         self.verified.labels(backend).inc(n)
+
+    def observe_backend(self, backend: object) -> None:
+        """Feed ``verify_fallbacks`` and ``gpu_memory_bytes`` from a backend that reports them (the
+        GPU one: ``fallbacks``, ``device_memory_bytes()``); other backends change nothing."""
+        fallbacks = int(getattr(backend, "fallbacks", 0))
+        if fallbacks > self._fallbacks_seen:
+            self.verify_fallbacks.inc(fallbacks - self._fallbacks_seen)
+            self._fallbacks_seen = fallbacks
+            self.set_backend(str(getattr(backend, "active", "cpu")))
+        memory = getattr(backend, "device_memory_bytes", None)
+        if memory is not None:
+            self.gpu_memory.set(memory())
 
     def observe_commit(self, n: int, seconds: float, tree_size: int) -> None:
         self.block_size.observe(n)
