@@ -24,6 +24,7 @@ from ledger.privacy.crypto import (
     MasterKeyError,
     PrivacyError,
     clear_key_cache,
+    data_key_cached,
     forget_data_key,
     generate_key_file,
     new_data_key,
@@ -405,3 +406,23 @@ def test_short_ref() -> None:
     assert len(s) == 8 and s == ref.hex()[:8]
     with pytest.raises(ValueError):
         short_ref(b"abc")
+
+
+def test_shred_drops_key_state_from_memory(master: MasterKey, tmp_path: Path) -> None:
+    """After a committed shred, neither the vault nor the cipher cache holds the borrower's data key."""
+    store = _CountingStore(tmp_path / "db")
+    vault = Vault(master, store)
+    ref = b"\x05" * 32
+    blobs, rows = vault.seal_many([(ref, os.urandom(32), b"payload")])
+    _commit_key_rows(store, rows)
+    vault.committed(rows)
+    raw = store.wrapped_key(ref)
+    assert raw is not None
+    dk = unwrap_key(master, ref, raw[4:])
+    assert data_key_cached(dk)  # sealing built its cipher state
+    shred = dict([vault.shred_row(ref)])
+    _commit_key_rows(store, shred)
+    vault.committed(shred)
+    assert not data_key_cached(dk)
+    assert vault.open(ref, b"x" * 32, blobs[0]) is None  # erased, not readable
+    store.close()

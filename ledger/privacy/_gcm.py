@@ -315,6 +315,10 @@ class KeyCache:
                     out[i] = gk
         return cast("list[GcmKey]", out)  # no None left
 
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return key in self._items
+
     def forget(self, key: bytes) -> None:
         """Drop the cached state for ``key``, if any."""
         with self._lock:

@@ -322,6 +322,11 @@ def forget_data_key(dk: bytes) -> None:
     _DATA_KEYS.forget(dk)
 
 
+def data_key_cached(dk: bytes) -> bool:
+    """Whether cipher state derived from ``dk`` is held in memory (it must not be after a shred)."""
+    return dk in _DATA_KEYS
+
+
 def clear_key_cache() -> None:
     """Drop all cached data-key state."""
     _DATA_KEYS.clear()

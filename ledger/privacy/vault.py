@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from ledger.privacy.crypto import (
     DecryptError,
     MasterKey,
+    forget_data_key,
     new_data_key,
     open_sealed,
     seal_many,
@@ -45,6 +46,7 @@ class Vault:
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self._pending: dict[bytes, tuple[int, bytes]] = {}
+        self._shredding: dict[bytes, bytes] = {}  # ref -> its data key, while its shred row awaits commit
 
     def _row(self, ref: bytes) -> tuple[int, bytes | None]:
         raw = self._store.wrapped_key(ref)
@@ -163,13 +165,19 @@ class Vault:
 
     def shred_row(self, ref: bytes) -> tuple[bytes, bytes]:
         """The (key, value) meta row that erases ``ref``'s key, to commit with the erasure entry."""
-        gen, _ = self._row(ref)
+        gen, dk = self._row(ref)
+        if dk is not None:  # remembered so ``forget`` can drop the cipher state built from it
+            with self._lock:
+                self._shredding[ref] = dk
         return ref, _GEN.pack(gen)
 
     def forget(self, ref: bytes) -> None:
-        """Drop a shredded key from the cache."""
+        """Drop a shredded key from memory: this vault's cache and the cipher state derived from it."""
         with self._lock:
-            self._cache.pop(ref, None)
+            hit = self._cache.pop(ref, None)
+            staged = self._shredding.pop(ref, None)
+        for dk in {hit[1] if hit else b"", staged or b""} - {b""}:
+            forget_data_key(dk)
 
 
 __all__ = ["DecryptError", "Vault"]
