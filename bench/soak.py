@@ -63,11 +63,13 @@ _PARTS = {
     "heap_in_use": 'creditledger_heap_bytes{part="in_use"}',
     "heap_free": 'creditledger_heap_bytes{part="free"}',
     "heap_mmapped": 'creditledger_heap_bytes{part="mmapped"}',
+    "python_blocks_k": "creditledger_python_allocated_blocks",
 }
 
 
 def _memory_parts(node: Node) -> dict[str, float]:
-    """The node's RocksDB memory by part (MiB, summed over column families), from its /metrics."""
+    """The node's memory by part from its /metrics: MiB (RocksDB parts summed over column families,
+    C heap), and thousands of Python allocator blocks (``python_blocks_k``)."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{node.metrics_port}/metrics", timeout=5) as r:
             text = r.read().decode()
@@ -77,7 +79,7 @@ def _memory_parts(node: Node) -> dict[str, float]:
     for line in text.splitlines():
         for part, name in _PARTS.items():
             if line.startswith(name + ("" if name.endswith("}") else "{")) or line.startswith(name + " "):
-                out[part] += float(line.rsplit(" ", 1)[1]) / 2**20
+                out[part] += float(line.rsplit(" ", 1)[1]) / (1000 if part.endswith("_k") else 2**20)
     return {k: round(v, 1) for k, v in out.items()}
 
 
