@@ -27,7 +27,7 @@ from ledger.metrics import Metrics
 from ledger.privacy.crypto import MasterKey
 from ledger.privacy.vault import Vault
 from ledger.query import LogReader
-from ledger.risk.corrections import check_corrections
+from ledger.risk.corrections import CorrectionGate, check_corrections
 from ledger.store import RocksStore, StoreError
 from ledger.verify import VerifyBackend, make_backend
 
@@ -77,6 +77,7 @@ class Node:
         self.membership.load()
         register_node_key(self.registry, self.signer.public_key)  # node-signed entries verify like any leaf
         self.committer.gates.append(self.membership)
+        self.committer.gates.append(CorrectionGate(self.store))
         self.committer.block_hooks.append(self.membership.block_rows)
         self.pipeline = Pipeline(self.committer, backend, self.metrics, settings.pipeline)
         self.reader = LogReader(store, self.vault, self.registry)

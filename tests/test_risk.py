@@ -3,11 +3,21 @@ verified credit reports, corrections, disputes with an injectable clock, and cry
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import grpc
 import pytest
 
+from ledger.chain import NodeSigner
 from ledger.client.risk import RiskClient
+from ledger.errors import FailedPrecondition
+from ledger.ingest.prepare import Prepared
+from ledger.merkle import EMPTY_ROOT
 from ledger.records.signing import EntryKind
+from ledger.risk.corrections import CorrectionGate
+from ledger.risk.index import SUPERSEDED
+from ledger.store import RocksStore
+from ledger.store.base import BlockWrite
 from ledger.v1 import records_pb2, risk_pb2
 
 from conftest import FIXED_NOW, Home, Served
@@ -121,6 +131,51 @@ def test_correction_supersedes_and_versions_chain(home: Home, served: Served) ->
     assert len(vers.versions) == 2
 
 
+def _correction_of(home: Home, old: records_pb2.CreditRecord, balance: int, nonce: bytes) -> records_pb2.SignedRecord:
+    new = records_pb2.CreditRecord()
+    new.CopyFrom(old)
+    new.kind, new.supersedes, new.nonce = records_pb2.CORRECTION, _rid(old), nonce
+    new.current_balance = balance
+    new.amount_past_due = min(new.amount_past_due, balance)
+    return home.signer(old.furnisher_id).sign_record(new)
+
+
+def test_correction_chains_are_linear(home: Home, served: Served) -> None:
+    """A version is corrected at most once: a second correction of it is refused (the latest version
+    must be corrected), in a later batch and within one batch; resubmitting a correction is idempotent."""
+    recs = _load(home, served)
+    refs = sorted({r.borrower_ref for r in recs})
+    old = _latest(recs, refs[0])
+    first = _correction_of(home, old, 100, b"\x21" * 16)
+    (ok,) = served.client.submit([first])
+    assert ok.HasField("receipt")
+    (again,) = served.client.submit([first])
+    assert again.HasField("receipt") and again.receipt.duplicate
+    (second,) = served.client.submit([_correction_of(home, old, 200, b"\x22" * 16)])
+    assert second.refusal.code == "FAILED_PRECONDITION"
+    assert "supersedes" in second.refusal.reason and "already corrected by " + ok.receipt.record_id.hex() in (
+        second.refusal.reason)
+    # correcting the correction extends the chain
+    v2 = records_pb2.CreditRecord.FromString(first.payload)
+    third = _correction_of(home, v2, 300, b"\x23" * 16)
+    (res3,) = served.client.submit([third])
+    assert res3.HasField("receipt")
+    vers = served.client.channel.unary_unary(
+        "/ledger.v1.Risk/RecordVersions", request_serializer=risk_pb2.RecordVersionsRequest.SerializeToString,
+        response_deserializer=risk_pb2.RecordVersionsResponse.FromString)(
+        risk_pb2.RecordVersionsRequest(record_id=_rid(old)))
+    assert [h.entry.leaf[2:34] for h in vers.versions] == [_rid(old), ok.receipt.record_id, res3.receipt.record_id]
+    # two corrections of one version in one batch: the first is taken, the second refused
+    other = _latest(recs, refs[1])
+    a, b = _correction_of(home, other, 10, b"\x24" * 16), _correction_of(home, other, 20, b"\x25" * 16)
+    ra, rb = served.client.submit([a, b])
+    assert ra.HasField("receipt") and rb.refusal.code == "FAILED_PRECONDITION"
+    r = _risk(home, served, "bank-a").credit_report(other.borrower_ref, risk_pb2.BORROWER_REQUEST, "c",
+                                                    now_ms=NOW_MS).report
+    lines = [t for t in r.tradelines if t.account_ref == other.account_ref and t.furnisher_id == other.furnisher_id]
+    assert [t.record_id for t in lines] == [ra.receipt.record_id]
+
+
 def test_correction_of_another_furnishers_record_refused(home: Home, served: Served) -> None:
     recs = _load(home, served)
     old = _latest(recs, recs[0].borrower_ref)
@@ -214,3 +269,29 @@ def test_malformed_inquiry_refused_and_not_recorded(home: Home, served: Served) 
         _risk(home, served, "bank-a").credit_report(ref[:5], risk_pb2.BORROWER_REQUEST, "c", now_ms=NOW_MS)
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "borrower_ref" in err.value.details()
     assert _size(served) == before
+
+
+def test_correction_gate_refuses_a_second_correction_in_one_block(tmp_path: Path) -> None:
+    """The commit-time re-check: corrections from different submissions meeting in one block."""
+    def corr(eid: bytes, sup: bytes) -> Prepared:
+        return Prepared(0, eid, b"", b"", b"", b"", b"", b"", 0, "bank-a", supersedes=sup)
+
+    store = RocksStore(tmp_path / "db")
+    try:
+        gate = CorrectionGate(store)
+        v1, c1, c2 = b"\x01" * 32, b"\x02" * 32, b"\x03" * 32
+        gate.begin(0)
+        gate.admit(corr(c1, v1), 0)
+        gate.admit(corr(b"\x09" * 32, b""), 1)  # not a correction: no check
+        with pytest.raises(FailedPrecondition, match="another record of this block"):
+            gate.admit(corr(c2, v1), 2)
+        gate.end(True)
+        cp = NodeSigner(bytes(32), "t").sign_next(None, 0, EMPTY_ROOT, 0)
+        store.commit_block(BlockWrite([], [], cp, {}, extra={SUPERSEDED + v1 + c1: b"\x01"}))
+        gate.begin(0)
+        with pytest.raises(FailedPrecondition, match="already corrected by " + c1.hex()):
+            gate.admit(corr(c2, v1), 0)
+        gate.admit(corr(c1, v1), 0)  # the committed correction itself (a resubmission) is not refused
+        gate.end(False)
+    finally:
+        store.close()

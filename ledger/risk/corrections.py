@@ -3,6 +3,11 @@
 The log never changes; an index row ``sup/ superseded id || correction id`` lets readers follow the
 chain of versions, and a correction of a disputed record closes the dispute (rows deleted in the
 same batch).
+
+Chains are linear: a correction must name the latest version. A second correction of a version
+that already has one is refused (FAILED_PRECONDITION), so "the latest version" of an account is
+always one record, never two competing ones. ``check_corrections`` refuses early, against the
+store; ``CorrectionGate`` re-checks at commit, for corrections racing in the same block.
 """
 
 from __future__ import annotations
@@ -25,16 +30,60 @@ def check_corrections(
     """Validate the corrections among ``ready``; attach their index rows. Others pass through."""
     keep: list[Prepared] = []
     refused: list[Refusal] = []
+    named: dict[bytes, bytes] = {}  # version -> the correction of it earlier in this submission
     for p in ready:
         if not p.supersedes:
             keep.append(p)
             continue
         try:
+            if named.get(p.supersedes, p.entry_id) != p.entry_id:  # (the same record twice is a duplicate)
+                raise FailedPrecondition(
+                    f"records[{p.position}].payload.supersedes: an earlier record of this batch already corrects "
+                    f"{p.supersedes.hex()}; correct the latest version"
+                )
             p.meta_rows = _rows_for(p, store, vault, registry)
+            named[p.supersedes] = p.entry_id
             keep.append(p)
         except LedgerError as exc:
             refused.append(Refusal(p.position, p.entry_id, exc.code, str(exc)))
     return keep, refused
+
+
+def _already_corrected(store: RocksStore, record_id: bytes, where: str, correction_id: bytes) -> None:
+    """Raise unless ``record_id`` has no correction yet, other than ``correction_id`` itself (a
+    resubmitted correction gets its original receipt, not a refusal)."""
+    for key, _ in store.meta_prefix(SUPERSEDED + record_id):
+        by = key[len(SUPERSEDED) + 32 :]
+        if by == correction_id:
+            continue
+        raise FailedPrecondition(
+            f"{where}: {record_id.hex()} was already corrected by {by.hex()}; correct the latest version"
+        )
+
+
+class CorrectionGate:
+    """Committer gate (ledger.ingest.commit.BlockGate): at most one correction per version, also
+    across submissions that meet in one block or were checked before an earlier one committed."""
+
+    def __init__(self, store: RocksStore) -> None:
+        self.store = store
+        self._staged: set[bytes] = set()
+
+    def begin(self, base: int) -> None:
+        self._staged = set()
+
+    def admit(self, p: Prepared, leaf_index: int) -> None:
+        if not p.supersedes:
+            return
+        where = f"records[{p.position}].payload.supersedes"
+        if p.supersedes in self._staged:
+            raise FailedPrecondition(f"{where}: another record of this block already corrects "
+                                     f"{p.supersedes.hex()}; correct the latest version")
+        _already_corrected(self.store, p.supersedes, where, p.entry_id)
+        self._staged.add(p.supersedes)
+
+    def end(self, committed: bool) -> None:
+        self._staged = set()
 
 
 def _rows_for(p: Prepared, store: RocksStore, vault: Vault, registry: MemberRegistry) -> dict[bytes, bytes]:
@@ -42,6 +91,7 @@ def _rows_for(p: Prepared, store: RocksStore, vault: Vault, registry: MemberRegi
     (idx,) = store.find_ids([p.supersedes])
     if idx is None:
         raise NotFound(f"{where}: {p.supersedes.hex()} is not in the log")
+    _already_corrected(store, p.supersedes, where, p.entry_id)
     (old,) = store.get_entries([idx])
     leaf = decode_leaf(old.leaf)
     if leaf.kind != EntryKind.RECORD:
@@ -81,7 +131,7 @@ def versions_of(record_id: bytes, store: RocksStore, vault: Vault) -> list[int]:
         chain.insert(0, prev)
         cur = prev
     cur = record_id
-    while True:  # forward to the newest (the latest correction wins when several exist)
+    while True:  # forward to the newest (chains are linear: one correction per version)
         nxt = store.meta_prefix(SUPERSEDED + cur)
         if not nxt:
             break
