@@ -15,7 +15,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from ledger.cli.main import main
 from ledger.errors import DeadlineExceeded
-from ledger.members.ca import member_of_cert
+from ledger.members.ca import member_from_names, member_of_cert
 from ledger.service.limits import RateLimiter, check_deadline
 from ledger.service.server import ServerLimits
 from ledger.service.status import RETRY_HINT_KEY
@@ -160,3 +160,22 @@ def test_init_and_member_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         assert "bank-d" in again.registry.members
     finally:
         again.close()
+
+
+@pytest.mark.parametrize(
+    ("uris", "cns", "want"),
+    [
+        (["creditledger:member:bank-a"], ["bank-a"], "bank-a"),
+        (["creditledger:member:bank-a"], ["someone-else"], "bank-a"),  # the SAN URI wins
+        ([], ["bank-b"], "bank-b"),  # no member URI: the CN
+        (["https://example.com"], ["bank-b"], "bank-b"),  # other URIs do not count
+        (["creditledger:member:a", "creditledger:member:b"], ["a"], None),  # two members
+        (["creditledger:member:"], ["bank-a"], None),  # an empty member id is no member
+        ([], [], None),
+        ([], ["a", "b"], None),
+        ([], [""], None),
+    ],
+)
+def test_member_binding_rule(uris: list[str], cns: list[str], want: str | None) -> None:
+    """One rule binds a certificate to a member, for issued certificates and for live peers alike."""
+    assert member_from_names(uris, cns) == want

@@ -130,27 +130,35 @@ def issue_member(ca: Issued, member_id: str, *, days: int = 825, not_before: dt.
     return _issue(ca, member_id, sans, ExtendedKeyUsageOID.CLIENT_AUTH, nb, na)
 
 
+def member_from_names(uris: Sequence[str], common_names: Sequence[str]) -> str | None:
+    """The one rule binding a certificate to a member, from its SAN URIs and subject common names.
+
+    The single ``creditledger:member:<id>`` URI names the member; without one, the single CN does.
+    None when the certificate names no member (or an empty id), or more than one. Used for a
+    parsed certificate (``member_of_cert``) and for gRPC's view of the peer (service.auth).
+    """
+    ids = [u[len(MEMBER_URI_PREFIX) :] for u in uris if u.startswith(MEMBER_URI_PREFIX)]
+    if len(ids) > 1:
+        return None
+    if ids:
+        return ids[0] or None
+    if len(common_names) != 1:
+        return None
+    return common_names[0] or None
+
+
 @functools.lru_cache(maxsize=1024)
 def member_of_cert(cert_pem: bytes) -> str | None:
-    """The member id a certificate binds: its single ``creditledger:member:`` SAN URI, else its CN.
-
-    None when the certificate cannot be parsed, names no member, or names more than one.
-    """
+    """``member_from_names`` of a PEM certificate; None also when it cannot be parsed."""
     try:
         cert = x509.load_pem_x509_certificate(cert_pem)
     except ValueError:
         return None
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        uris = [u for u in san.get_values_for_type(x509.UniformResourceIdentifier) if u.startswith(MEMBER_URI_PREFIX)]
+        uris = list(san.get_values_for_type(x509.UniformResourceIdentifier))
     except x509.ExtensionNotFound:
         uris = []
-    if len(uris) > 1:
-        return None
-    if uris:
-        return uris[0][len(MEMBER_URI_PREFIX) :] or None
-    cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    if len(cns) != 1:
-        return None
-    cn = cns[0].value
-    return cn if isinstance(cn, str) and cn else None
+    attrs = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    cns = [a.value if isinstance(a.value, str) else "" for a in attrs]
+    return member_from_names(uris, cns)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import grpc
 
 from ledger.errors import Unauthenticated
-from ledger.members.ca import MEMBER_URI_PREFIX
+from ledger.members.ca import MEMBER_URI_PREFIX, member_from_names
 
 __all__ = ["MEMBER_URI_PREFIX", "caller_member"]
 
@@ -19,18 +19,15 @@ __all__ = ["MEMBER_URI_PREFIX", "caller_member"]
 def caller_member(context: grpc.ServicerContext) -> str | None:
     """The member id of the client certificate; None on a connection without one (insecure dev).
 
-    Raises Unauthenticated when the certificate names more than one member, or none.
+    Raises Unauthenticated when the certificate names no member, or more than one
+    (``ledger.members.ca.member_from_names``, the rule certificates are issued by).
     """
     auth = context.auth_context()
     if not auth.get("x509_pem_cert") and not auth.get("x509_common_name"):
         return None
     uris = [bytes(u).decode(errors="replace") for u in auth.get("peer_uri") or []]
-    ids = [u[len(MEMBER_URI_PREFIX) :] for u in uris if u.startswith(MEMBER_URI_PREFIX)]
-    if len(ids) > 1:
-        raise Unauthenticated("client certificate names more than one member")
-    if ids and ids[0]:
-        return ids[0]
-    names = auth.get("x509_common_name") or []
-    if len(names) != 1 or not names[0]:
-        raise Unauthenticated("client certificate names no member")
-    return bytes(names[0]).decode(errors="replace")
+    cns = [bytes(n).decode(errors="replace") for n in auth.get("x509_common_name") or []]
+    member = member_from_names(uris, cns)
+    if member is None:
+        raise Unauthenticated("client certificate names no member, or more than one")
+    return member
