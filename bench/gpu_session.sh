@@ -3,7 +3,8 @@
 # important first so a cut-off run still answers the first questions:
 #   1. bench/gpu_check.sh: parity tests on the device, then bench/kernels.py;
 #   2. bench/ingest.py with --backend gpu, then cpu, side by side on the same cores;
-#   3. `creditledger verify` of the gpu run's store with --backend gpu, then cpu.
+#   3. `creditledger verify` of the gpu run's store with --backend gpu, then cpu;
+#   4. the demo with the auto backend (gpu when present).
 # The device tool brings back at most 8 files, so the per-step files are packed into one tarball
 # and the JSON lines into $OUT/summary.jsonl. Set N for the ingest size (default 200000).
 set -u
@@ -46,6 +47,11 @@ if [ -f "$WORK/home_gpu/config.json" ]; then
 fi
 
 cp "$WORK"/home_gpu/*.log "$WORK"/ 2>/dev/null
+echo "== 4. demo (auto backend)"
+timeout 120 python3 -m ledger.cli.main --log-level WARNING demo >"$WORK/demo.log" 2>&1
+echo "demo rc=$?"
+tail -3 "$WORK/demo.log"
+
 rm -rf "$WORK/home_gpu"
 tar -C "$WORK" -czf "$FINAL_OUT/logs.tgz" .
 echo "== summary"

@@ -137,3 +137,36 @@ def test_hashes(gpu: object) -> None:
             want += nodes[-32:]
         assert gpu.merkle_level(nodes) == want  # type: ignore[attr-defined]
     assert gpu.device_memory_bytes() > 0  # type: ignore[attr-defined]
+
+
+def test_node_on_the_gpu_reports_it(tmp_path: Path) -> None:
+    """A real node on the GPU backend commits records and its metrics say so: signatures counted
+    under backend="gpu", device memory in use, no fallback."""
+    from prometheus_client import generate_latest
+
+    from ledger.cli.serve import node_settings
+    from ledger.config import load_config
+    from ledger.gpu.cupy_backend import GpuBackend
+    from ledger.ingest import Receipt
+    from ledger.node import Node
+    from ledger.service import convert
+    from ledger.store import RocksStore
+
+    from _ops_support import make_home, workload
+
+    home = tmp_path / "home"
+    cfg = make_home(home)
+    records = workload(home, 500)
+    settings = node_settings(load_config(cfg))
+    node = Node(settings, RocksStore(settings.data_dir), GpuBackend(fallback=_NoFallback()))  # type: ignore[arg-type]
+    try:
+        results = node.submit_async(convert.submitted(records)).result(timeout=120)
+        assert all(isinstance(r, Receipt) for r in results)
+        text = generate_latest(node.metrics.registry).decode()
+        values = {ln.rsplit(" ", 1)[0]: float(ln.rsplit(" ", 1)[1]) for ln in text.splitlines() if ln[:1] != "#"}
+        assert values['creditledger_verify_signatures_total{backend="gpu"}'] >= len(records)
+        assert values["creditledger_gpu_memory_bytes"] > 0
+        assert values["creditledger_verify_fallbacks_total"] == 0
+        assert values['creditledger_verify_backend{backend="gpu"}'] == 1
+    finally:
+        node.close()
