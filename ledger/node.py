@@ -60,7 +60,6 @@ class NodeSettings:
 class Node:
     """One ledger node. Thread-safe: RPC threads call ``submit`` and the query methods."""
 
-
     def __init__(self, settings: NodeSettings, store: RocksStore, backend: VerifyBackend) -> None:
         self.settings = settings
         self.store = store

@@ -134,12 +134,13 @@ class LedgerClient:
     def verify_entries(self, items: Sequence[tuple[ledger_pb2.LogEntry, bytes]], cp: Checkpoint) -> list[VerifiedEntry]:
         """verify_entry for many (entry, public key) pairs against one checkpoint. Raises VerificationError.
 
-        The signatures are checked as one libsodium batch on worker threads while this thread
-        checks payload hashes and the inclusion proofs (paths shared by several entries are
+        The signatures are checked as one libsodium batch by the process's shared verifier (helper
+        processes from ``CLIENT_HELPER_MIN`` signatures) while this thread checks payload hashes and
+        the inclusion proofs (paths shared by several entries are
         hashed once; every proof is still checked whole).
         """
         leaves = [self._leaf(e, pk) for e, pk in items]
-        pending = self._verifier().start_batch(
+        pending = shared_verifier().start_batch(
             [lf.message() for lf in leaves], [lf.signature for lf in leaves], [pk for _, pk in items]
         )
         out = []
@@ -173,10 +174,6 @@ class LedgerClient:
         if payload is not None and hashlib.sha256(payload).digest() != leaf.entry_id:
             raise VerificationError(f"leaf {e.leaf_index}: payload does not hash to the record id")
         return payload
-
-    @staticmethod
-    def _verifier() -> CpuBackend:
-        return shared_verifier()
 
     def verify_entry(
         self, e: ledger_pb2.LogEntry, public_key: bytes, cp: Checkpoint

@@ -33,20 +33,13 @@ def _mallinfo2_fn() -> Any:
     return fn
 
 
-def _mallinfo2() -> _MallInfo2 | None:
-    fn = _mallinfo2_fn()
-    if fn is None:
-        return None
-    info: _MallInfo2 = fn()
-    return info
-
-
 class HeapCollector(Collector):
     """creditledger_heap_bytes{part=...} and creditledger_python_allocated_blocks."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        info = _mallinfo2()
-        if info is not None:
+        fn = _mallinfo2_fn()
+        if fn is not None:
+            info = fn()
             g = GaugeMetricFamily("creditledger_heap_bytes", "C heap by part (glibc mallinfo2)", labels=["part"])
             g.add_metric(["in_use"], info.uordblks)
             g.add_metric(["free"], info.fordblks)

@@ -176,8 +176,9 @@ class Vault:
         with self._lock:
             hit = self._cache.pop(ref, None)
             staged = self._shredding.pop(ref, None)
-        for dk in {hit[1] if hit else b"", staged or b""} - {b""}:
-            forget_data_key(dk)
+        for dk in (hit[1] if hit else None, staged):
+            if dk is not None:
+                forget_data_key(dk)
 
 
 __all__ = ["DecryptError", "Vault"]

@@ -7,7 +7,8 @@ same batch).
 Chains are linear: a correction must name the latest version. A second correction of a version
 that already has one is refused (FAILED_PRECONDITION), so "the latest version" of an account is
 always one record, never two competing ones. ``check_corrections`` refuses early, against the
-store; ``CorrectionGate`` re-checks at commit, for corrections racing in the same block.
+store; ``CorrectionGate`` checks again at commit, which also covers two corrections of one version
+in the same batch or block.
 """
 
 from __future__ import annotations
@@ -30,19 +31,12 @@ def check_corrections(
     """Validate the corrections among ``ready``; attach their index rows. Others pass through."""
     keep: list[Prepared] = []
     refused: list[Refusal] = []
-    named: dict[bytes, bytes] = {}  # version -> the correction of it earlier in this submission
     for p in ready:
         if not p.supersedes:
             keep.append(p)
             continue
         try:
-            if named.get(p.supersedes, p.entry_id) != p.entry_id:  # (the same record twice is a duplicate)
-                raise FailedPrecondition(
-                    f"records[{p.position}].payload.supersedes: an earlier record of this batch already corrects "
-                    f"{p.supersedes.hex()}; correct the latest version"
-                )
             p.meta_rows = _rows_for(p, store, vault, registry)
-            named[p.supersedes] = p.entry_id
             keep.append(p)
         except LedgerError as exc:
             refused.append(Refusal(p.position, p.entry_id, exc.code, str(exc)))

@@ -107,8 +107,7 @@ class RocksStore:
         cfs = {name: _options(self._cache) for name in COLUMN_FAMILIES}
         access = AccessType.read_only() if read_only else AccessType.read_write()
         try:
-            db = Rdict(str(self.path), opt, column_families=cfs, access_type=access)  # raw_mode: see _options
-            self._db = db
+            self._db = Rdict(str(self.path), opt, column_families=cfs, access_type=access)  # raw_mode: see _options
         except Exception as exc:  # rocksdict raises plain Exception for lock/corruption errors
             raise StoreError(f"cannot open store at {self.path}: {exc}") from exc
         self._cf = {name: self._db.get_column_family(name) for name in COLUMN_FAMILIES}
