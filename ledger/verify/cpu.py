@@ -25,7 +25,7 @@ import sys
 import threading
 from array import array
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -77,18 +77,30 @@ class _Helper:
     def verify(self, msgs: list[bytes], sigs: list[bytes], pks: list[bytes]) -> bytes:
         """Verdict bytes for items whose signatures are 64 and keys 32 bytes. Raises OSError if the
         helper is gone."""
-        n = len(msgs)
+        self.send(msgs, sigs, pks)
+        return self.receive(len(msgs))
+
+    def send(self, msgs: list[bytes], sigs: list[bytes], pks: list[bytes]) -> None:
+        """Send one request; ``receive`` must follow before the next ``send``. Raises OSError."""
         lens = array("I", map(len, msgs))
         if sys.byteorder != "little":
             lens.byteswap()
         body = b"".join((lens.tobytes(), *sigs, *pks, *msgs))
-        stdin, stdout = self.proc.stdin, self.proc.stdout
-        assert stdin is not None and stdout is not None
+        stdin = self.proc.stdin
+        assert stdin is not None
         try:  # blocking pipe I/O releases the GIL
-            stdin.write(HEAD.pack(n, len(body)) + body)
+            stdin.write(HEAD.pack(len(msgs), len(body)) + body)
             stdin.flush()
-            got = stdout.read(n)
         except ValueError as exc:  # the pipe was closed under us (close() from another thread)
+            raise OSError("verify helper closed") from exc
+
+    def receive(self, n: int) -> bytes:
+        """The ``n`` verdict bytes of the request sent last. Raises OSError if the helper is gone."""
+        stdout = self.proc.stdout
+        assert stdout is not None
+        try:
+            got = stdout.read(n)
+        except ValueError as exc:
             raise OSError("verify helper closed") from exc
         if len(got) != n:
             raise OSError("verify helper exited")
@@ -190,6 +202,45 @@ class CpuBackend:
         if idx:  # between idx[0] and idx[-1] only wrong-sized items are outside idx: False either way
             _verify_range(out, idx[0], idx[-1] + 1, msgs, sigs, pks)
 
+    def _send_chunk(
+        self, helpers: queue.SimpleQueue[_Helper | None], out: BoolMask, idx: list[int],
+        msgs: Sequence[bytes], sigs: Sequence[bytes], pks: Sequence[bytes],
+    ) -> Future[None]:
+        """Send items ``idx`` to an idle helper from the calling thread; a pool thread collects the verdicts.
+
+        Why here: a pool thread needs this process's GIL to send, and a caller that goes on with
+        Python work (a client checking a report's proofs) holds it, so the helpers would start only
+        once the caller waits. With no idle helper the chunk takes the ``_verify_chunk`` way.
+        """
+        try:
+            h = helpers.get_nowait()
+        except queue.Empty:
+            h = None
+        if h is not None:
+            try:
+                h.send([msgs[i] for i in idx], [sigs[i] for i in idx], [pks[i] for i in idx])
+            except OSError:
+                self._give_up_helpers("a verify helper died")
+            else:
+                return self._pool.submit(self._collect, helpers, h, out, idx, msgs, sigs, pks)
+        elif not self._use_helpers:
+            helpers.put(None)  # we took the given-up wake-up: pass it on
+        return self._pool.submit(self._verify_chunk, helpers, out, idx, msgs, sigs, pks)
+
+    def _collect(
+        self, helpers: queue.SimpleQueue[_Helper | None], h: _Helper, out: BoolMask, idx: list[int],
+        msgs: Sequence[bytes], sigs: Sequence[bytes], pks: Sequence[bytes],
+    ) -> None:
+        """The verdicts of the chunk ``_send_chunk`` sent to ``h``; verified here if ``h`` died."""
+        try:
+            got = h.receive(len(idx))
+        except OSError:
+            self._give_up_helpers("a verify helper died")
+            _verify_range(out, idx[0], idx[-1] + 1, msgs, sigs, pks)
+        else:
+            helpers.put(h)
+            out[idx] = np.frombuffer(got, dtype=np.bool_)
+
     def verify_batch(
         self, messages: Sequence[bytes], signatures: Sequence[bytes], public_keys: Sequence[bytes]
     ) -> BoolMask:
@@ -217,13 +268,19 @@ class CpuBackend:
         if helpers is not None:
             idx = [i for i in range(n) if len(signatures[i]) == 64 and len(public_keys[i]) == 32]
             per = -(-len(idx) // (self.workers * _CHUNKS_PER_WORKER))
-            # A small batch goes out as one chunk per helper: each round trip costs ~0.1 ms.
-            step = min(2 * _MAX_CHUNK, per) if per >= _MIN_CHUNK else max(1, -(-len(idx) // self.workers))
-            futs = [
-                self._pool.submit(self._verify_chunk, helpers, out, idx[lo : lo + step], messages, signatures,
-                                  public_keys)
-                for lo in range(0, len(idx), step)
-            ]
+            if per >= _MIN_CHUNK:
+                step = min(2 * _MAX_CHUNK, per)
+                futs = [
+                    self._pool.submit(self._verify_chunk, helpers, out, idx[lo : lo + step], messages, signatures,
+                                      public_keys)
+                    for lo in range(0, len(idx), step)
+                ]
+            else:  # a small batch: one chunk per helper (each round trip costs ~0.1 ms)
+                step = max(1, -(-len(idx) // self.workers))
+                futs = [
+                    self._send_chunk(helpers, out, idx[lo : lo + step], messages, signatures, public_keys)
+                    for lo in range(0, len(idx), step)
+                ]
         else:
             step = min(_MAX_CHUNK, max(_MIN_CHUNK, -(-n // (self.workers * _CHUNKS_PER_WORKER))))
             futs = [
