@@ -190,15 +190,9 @@ class CpuBackend:
         h = helpers.get() if self._use_helpers else None
         if h is None:
             helpers.put(None)  # helpers were given up: pass the wake-up on to other waiting chunks
-        else:
-            try:
-                got = h.verify([msgs[i] for i in idx], [sigs[i] for i in idx], [pks[i] for i in idx])
-            except OSError:
-                self._give_up_helpers("a verify helper died")
-            else:
-                helpers.put(h)
-                out[idx] = np.frombuffer(got, dtype=np.bool_)
-                return
+        elif self._send(h, idx, msgs, sigs, pks):
+            self._collect(helpers, h, out, idx, msgs, sigs, pks)
+            return
         if idx:  # between idx[0] and idx[-1] only wrong-sized items are outside idx: False either way
             _verify_range(out, idx[0], idx[-1] + 1, msgs, sigs, pks)
 
@@ -216,27 +210,34 @@ class CpuBackend:
             h = helpers.get_nowait()
         except queue.Empty:
             h = None
-        if h is not None:
-            try:
-                h.send([msgs[i] for i in idx], [sigs[i] for i in idx], [pks[i] for i in idx])
-            except OSError:
-                self._give_up_helpers("a verify helper died")
-            else:
-                return self._pool.submit(self._collect, helpers, h, out, idx, msgs, sigs, pks)
-        elif not self._use_helpers:
-            helpers.put(None)  # we took the given-up wake-up: pass it on
+        if h is not None and self._send(h, idx, msgs, sigs, pks):
+            return self._pool.submit(self._collect, helpers, h, out, idx, msgs, sigs, pks)
+        if h is None and not self._use_helpers:
+            helpers.put(None)  # we may have taken the given-up wake-up: pass it on
         return self._pool.submit(self._verify_chunk, helpers, out, idx, msgs, sigs, pks)
+
+    def _send(
+        self, h: _Helper, idx: list[int], msgs: Sequence[bytes], sigs: Sequence[bytes], pks: Sequence[bytes]
+    ) -> bool:
+        """Send items ``idx`` to ``h``; False if it died (then every helper is given up)."""
+        try:
+            h.send([msgs[i] for i in idx], [sigs[i] for i in idx], [pks[i] for i in idx])
+        except OSError:
+            self._give_up_helpers("a verify helper died")
+            return False
+        return True
 
     def _collect(
         self, helpers: queue.SimpleQueue[_Helper | None], h: _Helper, out: BoolMask, idx: list[int],
         msgs: Sequence[bytes], sigs: Sequence[bytes], pks: Sequence[bytes],
     ) -> None:
-        """The verdicts of the chunk ``_send_chunk`` sent to ``h``; verified here if ``h`` died."""
+        """The verdicts of the chunk just sent to ``h``, then ``h`` back to the pool; verified here if ``h`` died."""
         try:
             got = h.receive(len(idx))
         except OSError:
             self._give_up_helpers("a verify helper died")
-            _verify_range(out, idx[0], idx[-1] + 1, msgs, sigs, pks)
+            if idx:
+                _verify_range(out, idx[0], idx[-1] + 1, msgs, sigs, pks)
         else:
             helpers.put(h)
             out[idx] = np.frombuffer(got, dtype=np.bool_)
