@@ -205,6 +205,7 @@ def soak(home: Path, seconds: float, capacity_seconds: float, load: float, batch
         "rss_mb_over_time": [(t, round(v / 2**20, 1)) for t, v in rss[:: max(1, len(rss) // 12)]],
         "rss_growth_after_warmup_pct": round(growth * 100, 2), "memory_mb_over_time": parts,
         "node_exit": rc, "pass": ok,
+        "_series": {"rss_mb": [(t, round(v / 2**20, 2)) for t, v in rss], "parts_mb": parts},
     }
 
 
@@ -215,11 +216,15 @@ def main() -> int:
     ap.add_argument("--load", type=float, default=0.8)
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--window", type=int, default=8, help="batches in flight (sent, not yet acknowledged)")
+    ap.add_argument("--series", type=Path, help="also write every RSS sample (1/s) and memory-part sample as JSON here")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
         home = Path(tmp) / "home"
         make_home(home, {"metrics_port": free_port(), "metrics_addr": "127.0.0.1"})
         out = soak(home, args.seconds, args.capacity_seconds, args.load, args.batch, args.window)
+    series = out.pop("_series")
+    if args.series:
+        args.series.write_text(json.dumps(series))
     print(json.dumps(out))
     return 0 if out["pass"] else 1
 
