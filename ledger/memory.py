@@ -4,11 +4,13 @@ Two parts, both started by ``creditledger serve``:
 
 * ``bound_malloc``: every thread (RPC pool, pipeline stages, RocksDB) would otherwise get its own
   malloc arena, and the mmap threshold ratchets up to 32 MiB after large blocks are freed. Two arenas
-  and a fixed 4 MiB mmap threshold instead. The threshold is not lower on purpose: a query's
-  sub-4 MiB buffers (about 5 MiB of them per borrower history) must be reused from the heap, not
-  mapped and unmapped each time. At 256 KiB every history query took ~1,600 page faults, 3 ms of
-  kernel time. For the same reason the heap is not shrunk after each free (64 MiB trim threshold):
-  ``Trimmer`` returns free pages every few seconds instead.
+  and a fixed 4 MiB mmap threshold instead. The threshold is not lower on purpose: buffers of a
+  few hundred KiB to a few MiB that a query allocates and frees again (RocksDB filter or index
+  blocks too big for a block-cache shard, as in SST files written without partitioned filters)
+  must be reused from the heap, not mapped and unmapped each time. At 256 KiB, a borrower-history
+  query on such a store took ~1,600 page faults, 3 ms of kernel time. For the same reason the heap
+  is not shrunk after each free (64 MiB trim threshold): ``Trimmer`` returns free pages every few
+  seconds instead.
 * ``Trimmer``: the block cache and the pipeline free small chunks all over the heaps; glibc keeps
   those free pages resident (``creditledger_heap_bytes{part="free"}`` grows while ``in_use`` stays
   flat). ``malloc_trim`` every few seconds hands free pages back, so RSS follows live data.
