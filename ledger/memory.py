@@ -3,14 +3,9 @@
 Two parts, both started by ``creditledger serve``:
 
 * ``bound_malloc``: every thread (RPC pool, pipeline stages, RocksDB) would otherwise get its own
-  malloc arena, and the mmap threshold ratchets up to 32 MiB after large blocks are freed. Two arenas
-  and a fixed 4 MiB mmap threshold instead. The threshold is not lower on purpose: buffers of a
-  few hundred KiB to a few MiB that a query allocates and frees again (RocksDB filter or index
-  blocks too big for a block-cache shard, as in SST files written without partitioned filters)
-  must be reused from the heap, not mapped and unmapped each time. At 256 KiB, a borrower-history
-  query on such a store took ~1,600 page faults, 3 ms of kernel time. For the same reason the heap
-  is not shrunk after each free (64 MiB trim threshold): ``Trimmer`` returns free pages every few
-  seconds instead.
+  malloc arena, and the mmap threshold ratchets up after large blocks are freed, so multi-MB buffers
+  (a block's payloads, WriteBatches, memtable blocks) would land in arena heaps. Two arenas and a
+  fixed mmap threshold instead: large buffers are mapped and returned whole.
 * ``Trimmer``: the block cache and the pipeline free small chunks all over the heaps; glibc keeps
   those free pages resident (``creditledger_heap_bytes{part="free"}`` grows while ``in_use`` stays
   flat). ``malloc_trim`` every few seconds hands free pages back, so RSS follows live data.
@@ -27,7 +22,6 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
-MMAP_THRESHOLD = 4 << 20  # smaller buffers come from (and go back to) the heap
 
 
 @functools.cache
@@ -44,7 +38,7 @@ def bound_malloc() -> bool:
     c = libc()
     if c is None or not hasattr(c, "mallopt"):
         return False
-    settings = ((_M_MMAP_THRESHOLD, MMAP_THRESHOLD), (_M_TRIM_THRESHOLD, 64 << 20), (_M_ARENA_MAX, 2))
+    settings = ((_M_MMAP_THRESHOLD, 256 << 10), (_M_TRIM_THRESHOLD, 1 << 20), (_M_ARENA_MAX, 2))
     return all(c.mallopt(opt, val) == 1 for opt, val in settings)
 
 

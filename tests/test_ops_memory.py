@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import platform
-import resource
 import time
 from pathlib import Path
 
@@ -21,22 +20,6 @@ from ledger.store.rocks import NODE_CACHE_MAX, NODE_CACHE_MIN_LEVEL
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt settings are glibc's")
 def test_malloc_bounds_apply_on_glibc() -> None:
     assert bound_malloc() is True
-
-
-@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt settings are glibc's")
-def test_buffers_below_the_mmap_threshold_are_reused_without_page_faults() -> None:
-    """A query's MiB-sized buffers, allocated and freed again and again, come back from the heap:
-    mapped fresh each time (a 256 KiB threshold) they cost a page fault per 4 KiB, every query."""
-    assert bound_malloc() is True
-    size = 1 << 20
-    keep = [b"w" * size]  # first use may grow the heap
-    del keep
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    for _ in range(50):
-        buf = b"w" * size  # malloc and touch every page
-        del buf
-    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
-    assert faults < 50 * size // 4096 // 10, faults  # mapped fresh each time: 12,800
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's")
