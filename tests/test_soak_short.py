@@ -10,7 +10,7 @@ from pathlib import Path
 from _ops_support import ROOT, free_port, make_home
 
 sys.path.insert(0, str(ROOT / "bench"))
-from soak import soak
+from soak import median_growth, soak
 
 
 def test_short_soak_holds_its_load(tmp_path: Path) -> None:
@@ -23,3 +23,12 @@ def test_short_soak_holds_its_load(tmp_path: Path) -> None:
     assert len(out["rss_mb_over_time"]) >= 5, out  # type: ignore[arg-type]
     parts = out["memory_mb_over_time"][0][1]  # type: ignore[index]
     assert parts["block_cache"] >= 0 and parts["memtables"] > 0, out
+    assert isinstance(out["rss_median_growth_after_warmup_pct"], float), out
+
+
+def test_median_growth_sees_creep_not_jitter() -> None:
+    jitter = [150 + (6 if i % 2 else -6) for i in range(200)]  # +-4% every sample, no trend
+    assert median_growth(jitter) == 0.0
+    creep = [150 + i // 10 for i in range(200)]  # +19 over the run; quarters' medians 152 and 167
+    assert median_growth(creep) == 167 / 152 - 1
+    assert median_growth([1, 2, 3]) == 0.0
