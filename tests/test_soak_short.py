@@ -7,10 +7,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from _ops_support import ROOT, free_port, make_home
+from _ops_support import ROOT, free_port, make_home, write_workload
 
 sys.path.insert(0, str(ROOT / "bench"))
-from soak import median_growth, soak
+from soak import _batches, median_growth, soak
+from soak_restart import _run
 
 
 def test_short_soak_holds_its_load(tmp_path: Path) -> None:
@@ -32,3 +33,16 @@ def test_median_growth_sees_creep_not_jitter() -> None:
     creep = [150 + i // 10 for i in range(200)]  # +19 over the run; quarters' medians 152 and 167
     assert median_growth(creep) == 167 / 152 - 1
     assert median_growth([1, 2, 3]) == 0.0
+
+
+def test_restart_soak_samples_both_runs_on_one_store(tmp_path: Path) -> None:
+    """bench/soak_restart.py, short: a second node opens the first one's store and goes on ingesting."""
+    home = tmp_path / "home"
+    make_home(home, {"metrics_port": free_port(), "metrics_addr": "127.0.0.1"})
+    source = _batches(write_workload(home, 40_000), 250)
+    refs: list[bytes] = []
+    first = _run(home, source, 2000, 3, refs)
+    second = _run(home, source, 2000, 3, refs)
+    for run in (first, second):
+        assert run["node_exit"] == 0 and run["accepted"] > 0 and run["rss_mb_medians"], run  # type: ignore[operator]
+    assert refs  # the second run queried borrowers the first one stored
