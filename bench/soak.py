@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import grpc
@@ -148,6 +148,57 @@ class Phase:
         return time.monotonic() - t0
 
 
+class Sampler(threading.Thread):
+    """The node's RSS every second (``rss``: seconds since start, bytes) and, every ``parts_every``
+    samples (0: never), its memory parts (``parts``), until ``stop`` is set."""
+
+    def __init__(self, node: Node, stop: threading.Event, parts_every: int = 10) -> None:
+        super().__init__(daemon=True)
+        self.node, self.stop, self.parts_every = node, stop, parts_every
+        self.rss: list[tuple[float, int]] = []
+        self.parts: list[tuple[float, dict[str, float]]] = []
+
+    def run(self) -> None:
+        t0 = time.monotonic()
+        k = 0
+        while not self.stop.is_set():
+            t = round(time.monotonic() - t0, 1)
+            self.rss.append((t, self.node.rss_bytes()))
+            if self.parts_every and k % self.parts_every == 0:
+                self.parts.append((t, _memory_parts(self.node)))
+            k += 1
+            self.stop.wait(1.0)
+
+
+class HistoryQueries(threading.Thread):
+    """A BorrowerHistory query for a random borrower of ``refs()`` every 20 ms until ``stop`` is set:
+    latencies (while ``measuring`` is set, or always without it) in ``lat``, failures in ``errors``."""
+
+    def __init__(self, node: Node, refs: Callable[[], list[bytes]], stop: threading.Event,
+                 measuring: threading.Event | None = None) -> None:
+        super().__init__(daemon=True)
+        self.node, self.refs, self.stop, self.measuring = node, refs, stop, measuring
+        self.lat: list[float] = []
+        self.errors = 0
+
+    def run(self) -> None:
+        q = ledger_pb2_grpc.QueryStub(self.node.channel)
+        rng = random.Random(3)
+        while not self.stop.is_set():
+            refs = self.refs()
+            if not refs:
+                self.stop.wait(0.05)
+                continue
+            t = time.perf_counter()
+            try:
+                q.BorrowerHistory(ledger_pb2.BorrowerHistoryRequest(borrower_ref=rng.choice(refs)), timeout=10)
+                if self.measuring is None or self.measuring.is_set():
+                    self.lat.append(time.perf_counter() - t)
+            except grpc.RpcError:
+                self.errors += 1
+            self.stop.wait(0.02)
+
+
 def soak(home: Path, seconds: float, capacity_seconds: float, load: float, batch: int,
          window: int, rate_guess: int = 25_000) -> dict[str, object]:
     est = rate_guess  # records/s upper guess for sizing the workload; the file is read lazily
@@ -155,66 +206,34 @@ def soak(home: Path, seconds: float, capacity_seconds: float, load: float, batch
     node = Node(home)
     source = _batches(wl, batch)
     cap = Phase(node, source, 0, capacity_seconds, window)
-    rss: list[tuple[float, int]] = []
-    parts: list[tuple[float, dict[str, float]]] = []
-    qlat: list[float] = []
     stop = threading.Event()
     measuring = threading.Event()
-    qerr = [0]
-
-    def sampler() -> None:
-        t0 = time.monotonic()
-        k = 0
-        while not stop.is_set():
-            t = round(time.monotonic() - t0, 1)
-            rss.append((t, node.rss_bytes()))
-            if k % 10 == 0:
-                parts.append((t, _memory_parts(node)))
-            k += 1
-            stop.wait(1.0)
-
-    def queries() -> None:
-        q = ledger_pb2_grpc.QueryStub(node.channel)
-        rng = random.Random(3)
-        refs = cap.refs
-        while not stop.is_set():
-            if not refs:
-                stop.wait(0.05)
-                continue
-            t = time.perf_counter()
-            try:
-                q.BorrowerHistory(ledger_pb2.BorrowerHistoryRequest(borrower_ref=rng.choice(refs)), timeout=10)
-                if measuring.is_set():
-                    qlat.append(time.perf_counter() - t)
-            except grpc.RpcError:
-                qerr[0] += 1
-            stop.wait(0.02)
-
-    querier = threading.Thread(target=queries, daemon=True)
+    sampler = Sampler(node, stop)
+    querier = HistoryQueries(node, lambda: cap.refs, stop, measuring)
     querier.start()  # capacity is measured with the query load running, as in the soak
     cap_s = cap.run()
     capacity = cap.accepted / cap_s
     target = capacity * load
     soak_phase = Phase(node, source, target, seconds, window)
     measuring.set()
-    ths = [threading.Thread(target=sampler, daemon=True), querier]
-    ths[0].start()
+    sampler.start()
     soak_s = soak_phase.run()
     stop.set()
-    for t in ths:
+    for t in (sampler, querier):
         t.join(10)
     rc = node.stop()
     warm = seconds * 0.25
+    rss, parts, qlat = sampler.rss, sampler.parts, querier.lat
     after = [v for t, v in rss if t >= warm] or [v for _, v in rss]
     growth = (max(after) - min(after)) / min(after) if after else 0.0
     achieved = soak_phase.accepted / soak_s
     # Pass: memory flat, the load actually sustained (within 5% of the target), a clean exit.
-    ok = growth <= 0.10 and achieved >= 0.95 * target and rc == 0 and not soak_phase.exhausted and qerr[0] == 0
+    ok = growth <= 0.10 and achieved >= 0.95 * target and rc == 0 and not soak_phase.exhausted and not querier.errors
     return {
         "bench": "soak", "seconds": seconds, "capacity_per_s": round(capacity), "load": load,
         "target_per_s": round(target), "achieved_per_s": round(achieved),
         "accepted": soak_phase.accepted, "p99_ack_ms": _p99(soak_phase.lat), "queries": len(qlat),
-        "p99_query_ms": _p99(qlat), "query_errors": qerr[0], "workload_ran_out": soak_phase.exhausted,
+        "p99_query_ms": _p99(qlat), "query_errors": querier.errors, "workload_ran_out": soak_phase.exhausted,
         "rss_mb_over_time": [(t, round(v / 2**20, 1)) for t, v in rss[:: max(1, len(rss) // 12)]],
         "rss_growth_after_warmup_pct": round(growth * 100, 2),
         "rss_median_growth_after_warmup_pct": round(median_growth(after) * 100, 2), "memory_mb_over_time": parts,

@@ -10,23 +10,16 @@ after the restart) and at equal store size (just before and just after it) can b
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import random
 import statistics
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import grpc
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from soak import Phase, _batches
-
-from ledger.v1 import ledger_pb2, ledger_pb2_grpc
+from soak import HistoryQueries, Phase, Sampler, _batches
 
 from _ops import Node, free_port, make_home, write_workload
 
@@ -38,34 +31,19 @@ def _run(home: Path, source: Iterator[tuple[bytes, list[bytes]]], rate: float, s
     """One node process on ``home`` under ``rate`` records/s and history queries for ``seconds``."""
     node = Node(home)
     phase = Phase(node, source, rate, seconds, 8)
-    rss: list[tuple[float, float]] = []
     stop = threading.Event()
-
-    def sampler() -> None:
-        t0 = time.monotonic()
-        while not stop.is_set():
-            rss.append((time.monotonic() - t0, node.rss_bytes() / 2**20))
-            stop.wait(1.0)
-
-    def queries() -> None:
-        stub, rng = ledger_pb2_grpc.QueryStub(node.channel), random.Random(3)
-        while not stop.is_set():
-            pool = refs or phase.refs
-            if pool:
-                with contextlib.suppress(grpc.RpcError):
-                    stub.BorrowerHistory(ledger_pb2.BorrowerHistoryRequest(borrower_ref=rng.choice(pool)), timeout=10)
-            stop.wait(0.02)
-
-    threads = [threading.Thread(target=sampler, daemon=True), threading.Thread(target=queries, daemon=True)]
-    for t in threads:
+    sampler = Sampler(node, stop, parts_every=0)
+    querier = HistoryQueries(node, lambda: refs or phase.refs, stop)
+    for t in (sampler, querier):
         t.start()
     took = phase.run()
     stop.set()
-    for t in threads:
+    for t in (sampler, querier):
         t.join(10)
     rc = node.stop()
     if not refs:
         refs.extend(phase.refs)
+    rss = [(t, v / 2**20) for t, v in sampler.rss]
     medians = []
     for lo in range(0, int(seconds), WINDOW_S):
         w = [v for t, v in rss if lo <= t < lo + WINDOW_S]
