@@ -196,6 +196,13 @@ class CpuBackend:
         if idx:  # between idx[0] and idx[-1] only wrong-sized items are outside idx: False either way
             _verify_range(out, idx[0], idx[-1] + 1, msgs, sigs, pks)
 
+    def _submit_chunk(
+        self, helpers: queue.SimpleQueue[_Helper | None], out: BoolMask, idx: list[int],
+        msgs: Sequence[bytes], sigs: Sequence[bytes], pks: Sequence[bytes],
+    ) -> Future[None]:
+        """Items ``idx`` verified by a pool thread (``_verify_chunk``)."""
+        return self._pool.submit(self._verify_chunk, helpers, out, idx, msgs, sigs, pks)
+
     def _send_chunk(
         self, helpers: queue.SimpleQueue[_Helper | None], out: BoolMask, idx: list[int],
         msgs: Sequence[bytes], sigs: Sequence[bytes], pks: Sequence[bytes],
@@ -214,7 +221,7 @@ class CpuBackend:
             return self._pool.submit(self._collect, helpers, h, out, idx, msgs, sigs, pks)
         if h is None and not self._use_helpers:
             helpers.put(None)  # we may have taken the given-up wake-up: pass it on
-        return self._pool.submit(self._verify_chunk, helpers, out, idx, msgs, sigs, pks)
+        return self._submit_chunk(helpers, out, idx, msgs, sigs, pks)
 
     def _send(
         self, h: _Helper, idx: list[int], msgs: Sequence[bytes], sigs: Sequence[bytes], pks: Sequence[bytes]
@@ -270,18 +277,13 @@ class CpuBackend:
             idx = [i for i in range(n) if len(signatures[i]) == 64 and len(public_keys[i]) == 32]
             per = -(-len(idx) // (self.workers * _CHUNKS_PER_WORKER))
             if per >= _MIN_CHUNK:
-                step = min(2 * _MAX_CHUNK, per)
-                futs = [
-                    self._pool.submit(self._verify_chunk, helpers, out, idx[lo : lo + step], messages, signatures,
-                                      public_keys)
-                    for lo in range(0, len(idx), step)
-                ]
+                step, start = min(2 * _MAX_CHUNK, per), self._submit_chunk
             else:  # a small batch: one chunk per helper (each round trip costs ~0.1 ms)
-                step = max(1, -(-len(idx) // self.workers))
-                futs = [
-                    self._send_chunk(helpers, out, idx[lo : lo + step], messages, signatures, public_keys)
-                    for lo in range(0, len(idx), step)
-                ]
+                step, start = max(1, -(-len(idx) // self.workers)), self._send_chunk
+            futs = [
+                start(helpers, out, idx[lo : lo + step], messages, signatures, public_keys)
+                for lo in range(0, len(idx), step)
+            ]
         else:
             step = min(_MAX_CHUNK, max(_MIN_CHUNK, -(-n // (self.workers * _CHUNKS_PER_WORKER))))
             futs = [
