@@ -1,4 +1,5 @@
-"""Keep a long-running node's resident memory flat (glibc malloc; a no-op elsewhere).
+"""Bound a long-running node's C heap (glibc malloc; a no-op elsewhere). RSS still grows slowly with the
+store (docs/METRICS.md, "Memory over time").
 
 Two parts, both started by ``creditledger serve``:
 
