@@ -20,4 +20,5 @@ def test_sigkill_rounds_lose_no_acknowledged_record(tmp_path: Path) -> None:
     assert out["records_lost"] == 0, out
     assert out["wrong_index"] == 0, out
     assert out["rounds_survived"] == 3, out
+    assert out["mid_stream_kills"] == 3, out  # every kill found records in flight
     assert out["audit_ok"], out
