@@ -8,6 +8,7 @@ import struct
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from ledger.cli.home import init_home, read_secret
@@ -42,6 +43,38 @@ def write_workload(home: Path, n: int, months: int = 12, out: Path | None = None
             data = signers[rec.furnisher_id].sign_record(rec).SerializeToString()
             f.write(struct.pack(">I", len(data)) + data)
     return path
+
+
+def varint(n: int) -> bytes:
+    """Protobuf base-128 varint."""
+    out = bytearray()
+    while True:
+        b, n = n & 0x7F, n >> 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def encoded_batches(path: Path, batch: int, field: int) -> Iterator[tuple[bytes, list[bytes]]]:
+    """Request bodies holding up to ``batch`` records of a workload file as repeated message field
+    ``field`` (1: SubmitRecordsRequest, 2: StreamSubmitRequest), with the records' bytes; read lazily,
+    so a workload of millions of records never sits in memory."""
+    tag = bytes([field << 3 | 2])
+    with path.open("rb") as f:
+        while True:
+            body, recs = bytearray(), []
+            for _ in range(batch):
+                head = f.read(4)
+                if len(head) < 4:
+                    break
+                rec = f.read(struct.unpack(">I", head)[0])
+                body += tag + varint(len(rec)) + rec
+                recs.append(rec)
+            if not recs:
+                return
+            yield bytes(body), recs
+            if len(recs) < batch:
+                return
 
 
 def read_workload(path: Path) -> list[records_pb2.SignedRecord]:

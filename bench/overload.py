@@ -18,36 +18,57 @@ from pathlib import Path
 import grpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ledger.v1 import ledger_pb2, ledger_pb2_grpc
+from ledger.v1 import ledger_pb2
 
-from _ops import Node, make_home, workload
+from _ops import Node, make_home, write_workload
+from _workload import encoded_batches
 
 
-def overload(home: Path, seconds: float, threads: int, batch: int, records: int = 20_000) -> dict[str, object]:
-    """Run the overload against a node on ``home`` (config must set a small max_pending_records)."""
-    signed = workload(home, records)
+def overload(home: Path, seconds: float, threads: int, batch: int, records: int | None = None) -> dict[str, object]:
+    """Run the overload against a node on ``home`` (config must set a small max_pending_records).
+
+    Every batch sent holds records the node has not seen (``records`` of them, by default enough
+    for ``seconds`` at 40k records/s), so the node is past capacity with new work, not answering
+    resubmissions from its id index. Workers stop early if the workload runs out
+    (``workload_ran_out``).
+    """
+    wl = write_workload(home, records or int(seconds * 40_000))
     node = Node(home)
-    batches = [signed[i : i + batch] for i in range(0, len(signed), batch)]
-    counts = {"ok_batches": 0, "accepted": 0, "exhausted": 0, "with_retry_hint": 0, "other_errors": 0}
+    source = encoded_batches(wl, batch, field=1)  # SubmitRecordsRequest.records
+    counts = {"ok_batches": 0, "accepted": 0, "duplicates": 0, "exhausted": 0, "with_retry_hint": 0,
+              "other_errors": 0}
     hints: list[int] = []
     lock = threading.Lock()
+    ran_out = threading.Event()
     stop = time.monotonic() + seconds
     rss: list[tuple[float, int]] = []
     t0 = time.monotonic()
     rss0 = node.rss_bytes()
+    rss.append((0.0, rss0))
 
-    def worker(k: int) -> None:
-        stub = ledger_pb2_grpc.SubmissionStub(node.channel)
-        i = k
-        while time.monotonic() < stop:
-            b = batches[i % len(batches)]
-            i += threads
+    def next_body() -> bytes | None:
+        with lock:
             try:
-                resp = stub.SubmitRecords(ledger_pb2.SubmitRecordsRequest(records=b), timeout=30)
-                n = sum(1 for r in resp.results if r.HasField("receipt") and not r.receipt.duplicate)
+                return next(source)[0]
+            except StopIteration:
+                ran_out.set()
+                return None
+
+    def worker() -> None:
+        submit = node.channel.unary_unary(
+            "/ledger.v1.Submission/SubmitRecords", request_serializer=lambda b: b,
+            response_deserializer=ledger_pb2.SubmitRecordsResponse.FromString,
+        )
+        body = next_body()
+        while body is not None and time.monotonic() < stop:
+            try:
+                resp = submit(body, timeout=30)
                 with lock:
                     counts["ok_batches"] += 1
-                    counts["accepted"] += n
+                    for r in resp.results:
+                        if r.HasField("receipt"):
+                            counts["duplicates" if r.receipt.duplicate else "accepted"] += 1
+                body = next_body()
             except grpc.RpcError as exc:
                 with lock:
                     if exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED:
@@ -58,16 +79,18 @@ def overload(home: Path, seconds: float, threads: int, batch: int, records: int 
                             hints.append(int(hint))
                     else:
                         counts["other_errors"] += 1
-                # an impolite client: no back-off, so the node stays past capacity
+                # an impolite client: no back-off, the same batch again at once, so the node
+                # stays past capacity
 
-    ts = [threading.Thread(target=worker, args=(k,), daemon=True) for k in range(threads)]
+    ts = [threading.Thread(target=worker, daemon=True) for _ in range(threads)]
     for t in ts:
         t.start()
-    while time.monotonic() < stop:
+    while time.monotonic() < stop and not ran_out.is_set():
         rss.append((time.monotonic() - t0, node.rss_bytes()))
         time.sleep(0.2)
     for t in ts:
         t.join(60)
+    elapsed = time.monotonic() - t0
     alive = True
     try:
         head = node.client().checkpoint()
@@ -76,10 +99,10 @@ def overload(home: Path, seconds: float, threads: int, batch: int, records: int 
     rc = node.stop()
     peak = max(v for _, v in rss)
     return {
-        "bench": "overload", "seconds": seconds, "threads": threads, "batch": batch, **counts,
+        "bench": "overload", "seconds": round(elapsed, 1), "threads": threads, "batch": batch, **counts,
         "retry_after_ms": sorted(set(hints))[:3], "alive_after": alive, "node_exit": rc,
-        "tree_size": head.tree_size if head else None,
-        "accepted_per_s": round(counts["accepted"] / seconds),
+        "tree_size": head.tree_size if head else None, "workload_ran_out": ran_out.is_set(),
+        "accepted_per_s": round(counts["accepted"] / elapsed),
         "rss_start_mb": round(rss0 / 2**20, 1), "rss_max_mb": round(peak / 2**20, 1),
         "rss_last_mb": round(rss[-1][1] / 2**20, 1),
     }
@@ -97,7 +120,8 @@ def main() -> int:
         make_home(home, {"block_max_records": 512, "max_pending_records": args.max_pending})
         out = overload(home, args.seconds, args.threads, args.batch)
     print(json.dumps(out))
-    ok = out["exhausted"] and out["alive_after"] and not out["other_errors"] and out["node_exit"] == 0
+    ok = (out["exhausted"] and out["alive_after"] and not out["other_errors"] and out["node_exit"] == 0
+          and not out["workload_ran_out"])
     return 0 if ok else 1
 
 

@@ -16,7 +16,6 @@ import argparse
 import json
 import random
 import statistics
-import struct
 import sys
 import tempfile
 import threading
@@ -31,35 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ledger.v1 import ledger_pb2, ledger_pb2_grpc, records_pb2
 
 from _ops import Node, free_port, make_home, write_workload
-
-
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b, n = n & 0x7F, n >> 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def _batches(path: Path, batch: int) -> Iterator[tuple[bytes, list[bytes]]]:
-    """Encoded StreamSubmitRequest bodies (without batch id) and the records' borrower refs, lazily."""
-    with path.open("rb") as f:
-        while True:
-            body, refs = bytearray(), []
-            for _ in range(batch):
-                head = f.read(4)
-                if len(head) < 4:
-                    break
-                rec = f.read(struct.unpack(">I", head)[0])
-                body += b"\x12" + _varint(len(rec)) + rec
-                refs.append(rec)
-            if not refs:
-                return
-            yield bytes(body), refs
-            if len(refs) < batch:
-                return
-
+from _workload import encoded_batches, varint
 
 _PARTS = {
     "memtables": "creditledger_rocksdb_memtable_bytes",
@@ -133,7 +104,7 @@ class Phase:
             if len(self.refs) < 5000:
                 self.refs.append(records_pb2.CreditRecord.FromString(records_pb2.SignedRecord.FromString(recs[0]).payload).borrower_ref)
             n += len(recs)
-            yield b"\x08" + _varint(i) + body
+            yield b"\x08" + varint(i) + body
         self.exhausted = True
 
     def run(self) -> float:
@@ -204,7 +175,7 @@ def soak(home: Path, seconds: float, capacity_seconds: float, load: float, batch
     est = rate_guess  # records/s upper guess for sizing the workload; the file is read lazily
     wl = write_workload(home, int(est * (capacity_seconds + seconds * load) * 1.1) + batch)
     node = Node(home)
-    source = _batches(wl, batch)
+    source = encoded_batches(wl, batch, field=2)  # StreamSubmitRequest.records
     cap = Phase(node, source, 0, capacity_seconds, window)
     stop = threading.Event()
     measuring = threading.Event()

@@ -15,11 +15,13 @@ from overload import overload
 def test_overload_is_refused_politely_and_memory_stays_bounded(tmp_path: Path) -> None:
     home = tmp_path / "home"
     make_home(home, {"block_max_records": 256, "max_pending_records": 512})
-    out = overload(home, seconds=6, threads=12, batch=256, records=6000)
+    out = overload(home, seconds=5, threads=12, batch=256, records=60_000)
     assert out["exhausted"] > 0, out
     assert out["with_retry_hint"] == out["exhausted"], out
     assert all(h > 0 for h in out["retry_after_ms"]), out  # type: ignore[attr-defined]
     assert out["other_errors"] == 0, out
     assert out["accepted"] > 0 and out["alive_after"] and out["node_exit"] == 0, out
+    assert out["duplicates"] == 0, out  # every batch was new work, not a resubmission
+    assert out["tree_size"] >= out["accepted"], out  # type: ignore[operator]
     # queue of 512 records: memory must not grow with the offered load
     assert out["rss_max_mb"] < out["rss_start_mb"] + 150, out  # type: ignore[operator]
