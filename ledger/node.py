@@ -126,13 +126,18 @@ class Node:
     def submit(self, items: Sequence[Submitted], member: str | None = None) -> list[Result]:
         """Check, verify and durably commit; one Result per item once its block is synced.
 
-        Raises ResourceExhausted when overloaded and Unavailable when shutting down; then nothing
-        of the call was queued.
+        Raises ResourceExhausted when overloaded (checked before any item is examined, so a full
+        queue refuses even malformed items this way) and Unavailable when shutting down; then
+        nothing of the call was queued.
         """
         return self.submit_async(items, member).result()
 
     def submit_async(self, items: Sequence[Submitted], member: str | None = None) -> Future[list[Result]]:
         """As ``submit``, but returns at once with a future of the results."""
+        # Shed load before preparing: under a retry storm, checking and decoding batches that the
+        # full queue then refuses would take the CPU the queued blocks need (bench/overload.py).
+        self.metrics.received.labels(member or "-").inc(len(items))
+        self.pipeline.check_room(len(items))
         ready, refused = prepare_records(
             items,
             registry=self.registry,
@@ -144,7 +149,6 @@ class Node:
         if any(p.supersedes for p in ready):
             ready, more = check_corrections(ready, self.store, self.vault, self.registry)
             refused.extend(more)
-        self.metrics.received.labels(member or "-").inc(len(items))
         return self.pipeline.submit(ready, refused, len(items))
 
     def submit_membership(self, items: Sequence[Submitted], member: str | None = None) -> list[Result]:

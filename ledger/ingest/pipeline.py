@@ -100,15 +100,27 @@ class Pipeline:
             batch.future.set_result([r for r in results if r is not None])
             return batch.future
         with self._lock:
-            if self._closed:
-                raise Unavailable("node is shutting down")
-            if self._pending + len(ready) > self.config.max_pending_records:
-                self._metrics.overload.inc()
-                raise ResourceExhausted(f"ingest queue full ({self._pending} records pending)", 0.5)
+            self._refuse_unless_room(len(ready))
             self._pending += len(ready)
             self._metrics.queue_depth.set(self._pending)
         self._in.put(batch)
         return batch.future
+
+    def check_room(self, n: int) -> None:
+        """Raise now what ``submit`` would raise for ``n`` more records (ResourceExhausted, Unavailable).
+
+        Lets a caller shed load before it spends work preparing a submission; ``submit`` still
+        decides, as others may fill the queue in between.
+        """
+        with self._lock:
+            self._refuse_unless_room(n)
+
+    def _refuse_unless_room(self, n: int) -> None:  # with self._lock held
+        if self._closed:
+            raise Unavailable("node is shutting down")
+        if self._pending + n > self.config.max_pending_records:
+            self._metrics.overload.inc()
+            raise ResourceExhausted(f"ingest queue full ({self._pending} records pending)", 0.5)
 
     def close(self, timeout: float = 30.0) -> None:
         """Stop accepting, finish and commit everything queued, then stop the threads."""
