@@ -19,9 +19,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from soak import HistoryQueries, Phase, Sampler, _batches
+from soak import HistoryQueries, Phase, Sampler
 
 from _ops import Node, free_port, make_home, write_workload
+from _workload import encoded_batches
 
 WINDOW_S = 20
 
@@ -63,7 +64,7 @@ def main() -> int:
         home = Path(tmp) / "home"
         make_home(home, {"metrics_port": free_port(), "metrics_addr": "127.0.0.1"})
         wl = write_workload(home, int(args.rate * (args.first + args.second) * 1.08))
-        source = _batches(wl, 500)
+        source = encoded_batches(wl, 500, field=2)
         refs: list[bytes] = []
         first = _run(home, source, args.rate, args.first, refs)
         second = _run(home, source, args.rate, args.second, refs)

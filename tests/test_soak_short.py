@@ -10,8 +10,10 @@ from pathlib import Path
 from _ops_support import ROOT, free_port, make_home, write_workload
 
 sys.path.insert(0, str(ROOT / "bench"))
-from soak import _batches, median_growth, soak
+from soak import median_growth, soak
 from soak_restart import _run
+
+from _workload import encoded_batches
 
 
 def test_short_soak_holds_its_load(tmp_path: Path) -> None:
@@ -39,7 +41,7 @@ def test_restart_soak_samples_both_runs_on_one_store(tmp_path: Path) -> None:
     """bench/soak_restart.py, short: a second node opens the first one's store and goes on ingesting."""
     home = tmp_path / "home"
     make_home(home, {"metrics_port": free_port(), "metrics_addr": "127.0.0.1"})
-    source = _batches(write_workload(home, 40_000), 250)
+    source = encoded_batches(write_workload(home, 40_000), 250, field=2)
     refs: list[bytes] = []
     first = _run(home, source, 2000, 3, refs)
     second = _run(home, source, 2000, 3, refs)
