@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ledger.chain import Checkpoint, CheckpointError, NodeSigner, verify_checkpoint_signature, verify_link
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, ResourceExhausted
 from ledger.ingest import Pipeline, PipelineConfig, Refusal, Result
 from ledger.ingest.commit import BlockCommitter
 from ledger.ingest.membership import prepare_membership
@@ -134,10 +134,8 @@ class Node:
 
     def submit_async(self, items: Sequence[Submitted], member: str | None = None) -> Future[list[Result]]:
         """As ``submit``, but returns at once with a future of the results."""
-        # Shed load before preparing: under a retry storm, checking and decoding batches that the
-        # full queue then refuses would take the CPU the queued blocks need (bench/overload.py).
+        self.check_room(len(items), member)
         self.metrics.received.labels(member or "-").inc(len(items))
-        self.pipeline.check_room(len(items))
         ready, refused = prepare_records(
             items,
             registry=self.registry,
@@ -150,6 +148,20 @@ class Node:
             ready, more = check_corrections(ready, self.store, self.vault, self.registry)
             refused.extend(more)
         return self.pipeline.submit(ready, refused, len(items))
+
+    def check_room(self, n: int, member: str | None = None) -> None:
+        """Raise ResourceExhausted (Unavailable when shutting down) now if a submission of ``n``
+        records would find the ingest queue full; a refused one counts as received.
+
+        Load shedding: under a retry storm, decoding and checking batches that the full queue then
+        refuses would take the CPU the queued blocks need (bench/overload.py). ``submit`` checks
+        again; callers may check earlier, before they convert a request.
+        """
+        try:
+            self.pipeline.check_room(n)
+        except ResourceExhausted:
+            self.metrics.received.labels(member or "-").inc(n)
+            raise
 
     def submit_membership(self, items: Sequence[Submitted], member: str | None = None) -> list[Result]:
         """Check, verify and durably commit signed MembershipChanges (see ledger.members.changes).

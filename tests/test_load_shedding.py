@@ -24,11 +24,15 @@ def _overloads(node: Node) -> float:
     return node.metrics.registry.get_sample_value("creditledger_ingest_overload_total") or 0.0
 
 
+def _received(node: Node) -> float:
+    return node.metrics.registry.get_sample_value("creditledger_records_received_total", {"member": "-"}) or 0.0
+
+
 def test_full_queue_refuses_before_examining_items(home: Home) -> None:
     node = open_node(home, pipeline=PipelineConfig(max_pending_records=16))
     try:
         size = node.committer.tree_size
-        before = _overloads(node)
+        before, received = _overloads(node), _received(node)
         # 17 items can never fit a queue of 16: refused as a whole, although each is malformed and
         # would otherwise get its own INVALID_ARGUMENT refusal.
         with pytest.raises(ResourceExhausted) as err:
@@ -36,6 +40,7 @@ def test_full_queue_refuses_before_examining_items(home: Home) -> None:
         assert "ingest queue full" in str(err.value)
         assert err.value.retry_after_s == 0.5
         assert _overloads(node) == before + 1
+        assert _received(node) == received + 17  # shed, but counted as received
         # With room, the same kind of items is examined and refused one by one.
         res = node.submit(_garbage(3))
         assert all(isinstance(r, Refusal) and r.code == "INVALID_ARGUMENT" for r in res), res

@@ -43,7 +43,7 @@ class SubmissionServicer(ledger_pb2_grpc.SubmissionServicer):
         _check_batch(len(request.records))
         member = caller_member(context)
         check_deadline(context)  # an expired call queues nothing
-        self.node.pipeline.check_room(len(request.records))  # shed load before converting anything
+        self.node.check_room(len(request.records), member)  # shed load before converting anything
         self.limiter.take(member, len(request.records))
         fut = self.node.submit_async(convert.submitted(request.records), member)
         # Deadline honoured before commit only: once queued, the block commits whole and the
@@ -78,7 +78,7 @@ class SubmissionServicer(ledger_pb2_grpc.SubmissionServicer):
                 n = len(req.records)
                 try:
                     _check_batch(n)
-                    self.node.pipeline.check_room(n)
+                    self.node.check_room(n, member)
                     self.limiter.take(member, n)
                     out.put((req.batch_id, self.node.submit_async(convert.submitted(req.records), member)))
                 except LedgerError as exc:
