@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ledger.chain import Checkpoint, CheckpointError, NodeSigner, verify_checkpoint_signature, verify_link
-from ledger.errors import LedgerError, ResourceExhausted
+from ledger.errors import LedgerError
 from ledger.ingest import Pipeline, PipelineConfig, Refusal, Result
 from ledger.ingest.commit import BlockCommitter
 from ledger.ingest.membership import prepare_membership
@@ -151,7 +151,7 @@ class Node:
 
     def check_room(self, n: int, member: str | None = None) -> None:
         """Raise ResourceExhausted (Unavailable when shutting down) now if a submission of ``n``
-        records would find the ingest queue full; a refused one counts as received.
+        records would find the ingest queue full; a refused one still counts as received.
 
         Load shedding: under a retry storm, decoding and checking batches that the full queue then
         refuses would take the CPU the queued blocks need (bench/overload.py). ``submit`` checks
@@ -159,7 +159,7 @@ class Node:
         """
         try:
             self.pipeline.check_room(n)
-        except ResourceExhausted:
+        except LedgerError:  # ResourceExhausted or Unavailable: received, and refused whole
             self.metrics.received.labels(member or "-").inc(n)
             raise
 
