@@ -14,6 +14,8 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from ledger.cli.main import main
+from ledger.client import LedgerClient
+from ledger.client.client import retry_after
 from ledger.errors import DeadlineExceeded
 from ledger.members.ca import member_from_names, member_of_cert
 from ledger.service.limits import RateLimiter, check_deadline
@@ -45,6 +47,47 @@ def test_rate_limit_per_member_with_retry_hint(tmp_path: Path) -> None:
         # a stream batch over the limit is refused record by record, the stream goes on
         (resp,) = list(t.client("bank-a").stream([[a.sign_record(recs[4])]]))
         assert resp.results[0].refusal.code == "RESOURCE_EXHAUSTED"
+    finally:
+        t.close()
+
+
+def test_client_retries_a_rate_limited_batch_as_the_node_asks(tmp_path: Path) -> None:
+    t = start(make_home(tmp_path), limits=ServerLimits(records_per_s=10, records_burst=3))
+    try:
+        a = t.signer("bank-a")
+        signed = [a.sign_record(r) for r in t.records("bank-a", 6, seed=4)]
+        waits: list[float] = []
+
+        def sleep(s: float) -> None:
+            waits.append(s)
+            time.sleep(s)
+
+        client = LedgerClient(t.channel("bank-a"), t.node.signer.public_key, sleep=sleep)
+        assert all(r.HasField("receipt") for r in client.submit(signed[:3]))
+        with pytest.raises(grpc.RpcError) as info:  # no retry asked for: the refusal surfaces
+            client.submit(signed[3:])
+        assert retry_after(info.value) is not None and waits == []
+        res = client.submit(signed[3:], retry_for=10)  # waits for the bucket, as the hint says
+        assert [r.HasField("receipt") for r in res] == [True] * 3
+        assert waits and all(0.001 <= w <= 1.25 for w in waits), waits
+        # retrying is safe: the same records again get their original receipts
+        again = client.submit(signed[3:], retry_for=10)
+        assert [r.receipt.leaf_index for r in again] == [r.receipt.leaf_index for r in res]
+        assert all(r.receipt.duplicate for r in again)
+    finally:
+        t.close()
+
+
+def test_client_does_not_retry_what_waiting_cannot_fix(tmp_path: Path) -> None:
+    t = start(make_home(tmp_path), limits=ServerLimits(max_message_bytes=32 * 1024))
+    try:
+        waits: list[float] = []
+        client = LedgerClient(t.channel("bank-a"), t.node.signer.public_key, sleep=waits.append)
+        big = t.signer("bank-a").sign_payload(b"\x00" * (64 * 1024))
+        with pytest.raises(grpc.RpcError) as info:  # RESOURCE_EXHAUSTED without a hint: too big
+            client.submit([big], retry_for=10)
+        assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert retry_after(info.value) is None and waits == []
     finally:
         t.close()
 

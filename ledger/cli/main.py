@@ -88,7 +88,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
     accepted = refused = 0
     with Progress("submit", len(signed)) as bar:
         for i in range(0, len(signed), args.batch):
-            for res in client.submit(signed[i : i + args.batch]):
+            for res in client.submit(signed[i : i + args.batch], retry_for=args.retry_for):
                 if res.HasField("receipt"):
                     accepted += 1
                 else:
@@ -181,6 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "submit":
             s.add_argument("--key", required=True, help="the furnisher's seed file")
             s.add_argument("--batch", type=int, default=500)
+            s.add_argument("--retry-for", type=float, default=60.0, metavar="SECONDS",
+                           help="retry a batch refused as overloaded, as the node asks, for up to this long (0: never)")
             s.add_argument("file")
         if name in ("history", "report"):
             s.add_argument("national_id")

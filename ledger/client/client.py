@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import random
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import grpc
@@ -20,6 +22,7 @@ from ledger.merkle import ProofError, leaf_hash, verify_consistency, verify_incl
 from ledger.records.leaf import Leaf, LeafFormatError, decode_leaf
 from ledger.records.signing import EntryKind, key_id
 from ledger.service.convert import checkpoint_from_pb
+from ledger.service.status import RETRY_HINT_KEY
 from ledger.v1 import ledger_pb2, ledger_pb2_grpc, records_pb2
 from ledger.verify import CpuBackend, verify_one
 
@@ -57,8 +60,24 @@ def shared_verifier() -> CpuBackend:
         return _shared
 
 
+def retry_after(exc: grpc.RpcError) -> float | None:
+    """Seconds the node asked us to wait before sending again, or None if the error is not a
+    transient refusal (only RESOURCE_EXHAUSTED with a ``retry-after-ms`` trailer is: a full ingest
+    queue or a rate limit; an oversized message, say, is RESOURCE_EXHAUSTED without it)."""
+    if not isinstance(exc, grpc.Call) or exc.code() != grpc.StatusCode.RESOURCE_EXHAUSTED:
+        return None
+    hint = dict(exc.trailing_metadata() or ()).get(RETRY_HINT_KEY)
+    try:
+        return max(int(hint), 1) / 1000 if hint is not None else None
+    except ValueError:
+        return None
+
+
 class LedgerClient:
-    def __init__(self, channel: grpc.Channel, node_public_key: bytes, trusted: Checkpoint | None = None) -> None:
+    def __init__(
+        self, channel: grpc.Channel, node_public_key: bytes, trusted: Checkpoint | None = None, *,
+        clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.channel = channel
         self.node_public_key = node_public_key
         self.submission = ledger_pb2_grpc.SubmissionStub(channel)
@@ -66,6 +85,7 @@ class LedgerClient:
         self.query = ledger_pb2_grpc.QueryStub(channel)
         self._trusted = trusted
         self._lock = threading.Lock()
+        self._clock, self._sleep = clock, sleep
 
     @property
     def trusted(self) -> Checkpoint | None:
@@ -74,9 +94,30 @@ class LedgerClient:
 
     # -- submit ---------------------------------------------------------------------------------
 
-    def submit(self, records: Sequence[records_pb2.SignedRecord], timeout: float = 60) -> list[ledger_pb2.SubmitResult]:
-        resp = self.submission.SubmitRecords(ledger_pb2.SubmitRecordsRequest(records=records), timeout=timeout)
-        return list(resp.results)
+    def submit(
+        self, records: Sequence[records_pb2.SignedRecord], timeout: float = 60, retry_for: float = 0.0
+    ) -> list[ledger_pb2.SubmitResult]:
+        """Submit one batch; one SubmitResult per record, in order, once the batch is durable.
+
+        With ``retry_for > 0``, a transient refusal (``retry_after``: the node's queue is full or
+        the member's rate limit is spent) is retried after the wait the node asks for, plus up to
+        25% jitter, until ``retry_for`` seconds have passed; then the refusal is raised. Retrying
+        is safe: a record already accepted is answered with its original receipt. Every other
+        error raises at once (grpc.RpcError).
+        """
+        req = ledger_pb2.SubmitRecordsRequest(records=records)
+        give_up = self._clock() + retry_for
+        while True:
+            try:
+                return list(self.submission.SubmitRecords(req, timeout=timeout).results)
+            except grpc.RpcError as exc:
+                wait = retry_after(exc)
+                if wait is None:
+                    raise
+                wait *= 1 + random.random() / 4  # spread the retries of many clients
+                if self._clock() + wait > give_up:
+                    raise
+                self._sleep(wait)
 
     def stream(
         self, batches: Iterable[Sequence[records_pb2.SignedRecord]], timeout: float | None = None
