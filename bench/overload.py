@@ -2,13 +2,14 @@
 RESOURCE_EXHAUSTED with a retry hint (``retry-after-ms`` trailing metadata), keep serving reads, and
 keep its RSS bounded. Prints one JSON line last (the memory ceiling is ``rss_max_mb``).
 
-    python bench/overload.py [--seconds 20] [--threads 16] [--batch 500] [--max-pending 2000]
+    python bench/overload.py [--seconds 20] [--threads 16] [--batch 500] [--max-pending 2000] [--polite]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 import tempfile
 import threading
@@ -18,13 +19,15 @@ from pathlib import Path
 import grpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ledger.client.client import retry_after
 from ledger.v1 import ledger_pb2
 
 from _ops import Node, make_home, write_workload
 from _workload import encoded_batches
 
 
-def overload(home: Path, seconds: float, threads: int, batch: int, records: int | None = None) -> dict[str, object]:
+def overload(home: Path, seconds: float, threads: int, batch: int, records: int | None = None,
+             polite: bool = False) -> dict[str, object]:
     """Run the overload against a node on ``home`` (config must set a small max_pending_records).
 
     Every batch sent holds records the node has not seen (``records`` of them, by default enough
@@ -79,8 +82,11 @@ def overload(home: Path, seconds: float, threads: int, batch: int, records: int 
                             hints.append(int(hint))
                     else:
                         counts["other_errors"] += 1
-                # an impolite client: no back-off, the same batch again at once, so the node
-                # stays past capacity
+                # Impolite (the default): no back-off, the same batch again at once, so the node
+                # stays past capacity. Polite: wait as the node asks, as ledger.client does.
+                wait = retry_after(exc) if polite else None
+                if wait is not None:
+                    time.sleep(wait * (1 + random.random() / 4))
 
     ts = [threading.Thread(target=worker, daemon=True) for _ in range(threads)]
     for t in ts:
@@ -99,7 +105,8 @@ def overload(home: Path, seconds: float, threads: int, batch: int, records: int 
     rc = node.stop()
     peak = max(v for _, v in rss)
     return {
-        "bench": "overload", "seconds": round(elapsed, 1), "threads": threads, "batch": batch, **counts,
+        "bench": "overload", "seconds": round(elapsed, 1), "threads": threads, "polite": polite, "batch": batch,
+        **counts,
         "retry_after_ms": sorted(set(hints))[:3], "alive_after": alive, "node_exit": rc,
         "tree_size": head.tree_size if head else None, "workload_ran_out": ran_out.is_set(),
         "accepted_per_s": round(counts["accepted"] / elapsed),
@@ -114,11 +121,12 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=16)
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--max-pending", type=int, default=2000)
+    ap.add_argument("--polite", action="store_true", help="clients wait as retry-after-ms asks before sending again")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="overload-") as tmp:
         home = Path(tmp) / "home"
         make_home(home, {"block_max_records": 512, "max_pending_records": args.max_pending})
-        out = overload(home, args.seconds, args.threads, args.batch)
+        out = overload(home, args.seconds, args.threads, args.batch, polite=args.polite)
     print(json.dumps(out))
     ok = (out["exhausted"] and out["alive_after"] and not out["other_errors"] and out["node_exit"] == 0
           and not out["workload_ran_out"])
