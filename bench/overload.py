@@ -73,19 +73,18 @@ def overload(home: Path, seconds: float, threads: int, batch: int, records: int 
                             counts["duplicates" if r.receipt.duplicate else "accepted"] += 1
                 body = next_body()
             except grpc.RpcError as exc:
+                wait = retry_after(exc)
                 with lock:
                     if exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED:
                         counts["exhausted"] += 1
-                        hint = dict(exc.trailing_metadata() or ()).get("retry-after-ms")
-                        if hint is not None:
+                        if wait is not None:
                             counts["with_retry_hint"] += 1
-                            hints.append(int(hint))
+                            hints.append(round(wait * 1000))
                     else:
                         counts["other_errors"] += 1
                 # Impolite (the default): no back-off, the same batch again at once, so the node
                 # stays past capacity. Polite: wait as the node asks, as ledger.client does.
-                wait = retry_after(exc) if polite else None
-                if wait is not None:
+                if polite and wait is not None:
                     time.sleep(wait * (1 + random.random() / 4))
 
     ts = [threading.Thread(target=worker, daemon=True) for _ in range(threads)]
