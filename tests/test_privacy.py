@@ -7,6 +7,7 @@ import copy
 import os
 import pickle
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,9 @@ from ledger.privacy.crypto import (
     seal,
     seal_many,
     unwrap_key,
+    unwrap_keys,
     wrap_key,
+    wrap_keys,
 )
 from ledger.privacy.pseudonym import borrower_ref, normalize_national_id, short_ref
 from ledger.privacy.vault import Vault
@@ -231,9 +234,16 @@ class _CountingStore(RocksStore):
 
     reads = 0
 
+    batch_reads = 0
+
     def wrapped_key(self, borrower_ref: bytes) -> bytes | None:
         self.reads += 1
         return super().wrapped_key(borrower_ref)
+
+    def wrapped_keys(self, borrower_refs: Sequence[bytes]) -> list[bytes | None]:
+        self.reads += len(borrower_refs)
+        self.batch_reads += 1
+        return super().wrapped_keys(borrower_refs)
 
 
 def _commit_key_rows(store: RocksStore, rows: dict[bytes, bytes]) -> None:
@@ -268,6 +278,52 @@ def test_vault_open_many(master: MasterKey, tmp_path: Path) -> None:
     with pytest.raises(DecryptError):
         fresh.open(*bad)
     store.close()
+
+
+def test_vault_seal_many_reads_missed_keys_in_one_batch(master: MasterKey, tmp_path: Path) -> None:
+    """A block whose borrowers are all cache misses (a monthly cycle over more borrowers than the
+    cache holds) reads their key rows in one batch; known keys are reused, new and shredded
+    borrowers get new keys (the shredded one a new generation), and every blob opens."""
+    store = _CountingStore(tmp_path / "db")
+    old, new, gone = [bytes([1, i]) * 16 for i in range(5)], [bytes([2, i]) * 16 for i in range(3)], b"\x03" * 32
+    first = Vault(master, store)
+    blobs, rows = first.seal_many([(r, os.urandom(32), b"x") for r in [*old, gone]])
+    _commit_key_rows(store, rows)
+    first.committed(rows)
+    shred = dict([first.shred_row(gone)])
+    _commit_key_rows(store, shred)
+    vault = Vault(master, store)  # empty cache: every borrower below is a miss
+    store.reads = store.batch_reads = 0
+    items = [(r, os.urandom(32), os.urandom(40 + k)) for k, r in enumerate([*old, *new, gone, old[0], b""])]
+    blobs, rows = vault.seal_many(items)
+    assert (store.batch_reads, store.reads) == (1, len(old) + len(new) + 1)
+    assert set(rows) == {*new, gone}  # the old borrowers keep their keys
+    assert int.from_bytes(rows[gone][:4], "big") == 2 and all(int.from_bytes(rows[r][:4], "big") == 1 for r in new)
+    _commit_key_rows(store, rows)
+    vault.committed(rows)
+    reader = Vault(master, store)
+    assert reader.open_many([(r, eid, b) for (r, eid, _), b in zip(items, blobs, strict=True)]) == [
+        pl for _, _, pl in items
+    ]
+    store.close()
+
+
+def test_wrap_and_unwrap_keys_in_batches(master: MasterKey) -> None:
+    refs, dks = [bytes([i]) * 32 for i in range(1, 6)], [new_data_key() for _ in range(5)]
+    wrapped = wrap_keys(master, refs, dks)
+    assert [unwrap_key(master, r, w) for r, w in zip(refs, wrapped, strict=True)] == dks
+    assert unwrap_keys(master, refs, [wrap_key(master, r, d) for r, d in zip(refs, dks, strict=True)]) == dks
+    assert len({w[:12] for w in wrapped}) == 5  # a fresh nonce each
+    assert wrap_keys(master, [], []) == [] == unwrap_keys(master, [], [])
+    for bad in (flip(wrapped[3], 20), wrapped[3][:-1]):
+        with pytest.raises(KeyUnwrapError, match="key 3 "):
+            unwrap_keys(master, refs, [*wrapped[:3], bad, wrapped[4]])
+    with pytest.raises(KeyUnwrapError, match="key 1 "):
+        unwrap_keys(master, refs[:2], [wrapped[0], wrapped[0]])  # wrapped for another borrower
+    with pytest.raises(ValueError):
+        wrap_keys(master, [b""], [dks[0]])
+    with pytest.raises(ValueError):
+        unwrap_keys(master, refs, wrapped[:2])
 
 
 # --------------------------------------------------------------------------------- data keys

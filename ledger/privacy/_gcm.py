@@ -6,10 +6,11 @@ opens many short payloads, so this module keeps, per key, one reusable AES-ECB o
 and the expanded GHASH key, and computes standard GCM (NIST SP 800-38D, 96-bit nonce, 128-bit tag)
 from them: the counter blocks J0, J0+1, ... are encrypted in one ECB call, GHASH runs in one C call.
 
-The GHASH and ECB entry points are pycryptodome's private C bindings (``_mode_gcm``,
-``_mode_ecb``). At import, the fast path is checked against the public ``AES.new(..., MODE_GCM)`` on
-several lengths; if the private names are missing or the outputs differ, every call uses the public
-API instead (correct, just slower). The wire format is plain GCM either way: ``ciphertext || tag``.
+The AES key schedule, GHASH and ECB entry points are pycryptodome's private C bindings (``AES``,
+``_mode_gcm``, ``_mode_ecb``), called directly. At import, the fast path is checked against the
+public ``AES.new(..., MODE_GCM)`` on several lengths; if the private names are missing or the
+outputs differ, every call uses the public API instead (correct, just slower). The wire format is
+plain GCM either way: ``ciphertext || tag``.
 
 Thread-safe: cached state is read-only after construction; each call uses its own buffers.
 """
@@ -36,12 +37,18 @@ _MAX_BLOCKS: Final = 2**32 - 2  # the 32-bit block counter must not wrap
 _MAX_CT_AND_TAG: Final = 16 * _MAX_BLOCKS + TAG_LEN
 
 try:  # private pycryptodome internals; see the module docstring
+    from Crypto.Cipher import AES as _AES_MOD
     from Crypto.Cipher import _mode_gcm
     from Crypto.Cipher._mode_ecb import raw_ecb_lib as _ECB_C
     from Crypto.Util._raw_api import c_size_t, create_string_buffer, ffi, get_raw_buffer
 
     _GHASH_C: Any = _mode_gcm._ghash_clmul or _mode_gcm._ghash_portable
-    _GHASH_CLS: Any = _mode_gcm._GHASH
+    # The AES key schedule pycryptodome itself would pick (AES-NI where the CPU has it).
+    _AES_START: Any
+    _AES_STOP: Any
+    _AES_START, _AES_STOP = _AES_MOD._raw_aes_hw or (
+        _AES_MOD._raw_aes_lib.AES_start_operation, _AES_MOD._raw_aes_lib.AES_stop_operation
+    )
 except (ImportError, AttributeError):  # pragma: no cover - depends on the installed pycryptodome
     _GHASH_C = None
 
@@ -73,23 +80,41 @@ def _pad(data: bytes) -> bytes:
     return data + b"\x00" * (-len(data) % 16)
 
 
+def _expand(key: bytes) -> tuple[Any, Any]:
+    """The AES-ECB state and the expanded GHASH key (H = E(0^128)) of a 32-byte ``key``.
+
+    Both are C objects freed (by pycryptodome's own destructors) when the last reference goes.
+    The same four C calls ``AES.new(key, MODE_ECB)`` and ``_GHASH(H)`` make, without their Python
+    layers: a borrower's key is expanded once per cache miss, i.e. once per record in a monthly
+    update cycle over more borrowers than the caches hold.
+    """
+    aes = ffi.new("void *[1]")
+    if _AES_START(key, c_size_t(KEY_LEN), aes):
+        raise ValueError("AES key expansion failed")
+    ecb = ffi.new("void *[1]")
+    if _ECB_C.ECB_start_operation(aes[0], ecb):
+        _AES_STOP(aes[0])
+        raise ValueError("AES-ECB start failed")
+    state = ffi.gc(ecb[0], _ECB_C.ECB_stop_operation)  # the ECB state owns the AES state
+    h = ffi.new("uint8_t[16]")
+    exp = ffi.new("void *[1]")
+    if _ECB_C.ECB_encrypt(state, _ZERO_BLOCK, h, 16) or _GHASH_C.ghash_expand(h, exp):
+        raise ValueError("GHASH key expansion failed")
+    return state, ffi.gc(exp[0], _GHASH_C.ghash_destroy)
+
+
 class GcmKey:
     """One AES-256 key, ready for any number of GCM seal/open calls (each with a fresh nonce)."""
 
-    __slots__ = ("_ecb", "_ecb_state", "_exp", "_ghash", "_key")
+    __slots__ = ("_ecb_state", "_exp", "_fast", "_key")
 
     def __init__(self, key: bytes, *, fast: bool | None = None) -> None:
         if len(key) != KEY_LEN:
             raise ValueError(f"AES-256 key must be {KEY_LEN} bytes, got {len(key)}")
         self._key = bytes(key)
-        use_fast = _FAST if fast is None else (fast and _GHASH_C is not None)
-        self._ghash: Any = None
-        if use_fast:
-            self._ecb: Any = AES.new(self._key, AES.MODE_ECB)
-            # _GHASH owns the expanded key (freed with it); we only read the pointer.
-            self._ghash = _GHASH_CLS(self._ecb.encrypt(b"\x00" * 16), _GHASH_C)
-            self._exp = self._ghash._exp_key.get()
-            self._ecb_state = self._ecb._state.get()  # kept alive by self._ecb
+        self._fast = _FAST if fast is None else (fast and _GHASH_C is not None)
+        if self._fast:
+            self._ecb_state, self._exp = _expand(self._key)
 
     def __repr__(self) -> str:
         return "GcmKey(<secret>)"
@@ -123,7 +148,7 @@ class GcmKey:
         """``ciphertext || tag`` of ``plaintext`` under this key, ``nonce`` (12 bytes) and ``aad``."""
         if len(nonce) != NONCE_LEN:
             raise ValueError(f"nonce must be {NONCE_LEN} bytes")
-        if self._ghash is None:
+        if not self._fast:
             c = AES.new(self._key, AES.MODE_GCM, nonce=nonce, mac_len=TAG_LEN)
             c.update(aad)
             ct, tag = c.encrypt_and_digest(plaintext)
@@ -137,7 +162,7 @@ class GcmKey:
         if len(nonce) != NONCE_LEN or len(ct_and_tag) < TAG_LEN:
             raise TagMismatch("malformed ciphertext")
         ct, tag = ct_and_tag[:-TAG_LEN], ct_and_tag[-TAG_LEN:]
-        if self._ghash is None:
+        if not self._fast:
             c = AES.new(self._key, AES.MODE_GCM, nonce=nonce, mac_len=TAG_LEN)
             c.update(aad)
             try:
@@ -224,7 +249,7 @@ def seal_many(
         raise ValueError("seal_many: keys, nonces, aads and plaintexts differ in length")
     if n == 0:
         return []
-    if not all(k._ghash is not None for k in keys):
+    if not all(k._fast for k in keys):
         return [k.seal(nonces[NONCE_LEN * i : NONCE_LEN * (i + 1)], a, p)
                 for i, (k, a, p) in enumerate(zip(keys, aads, plaintexts, strict=True))]
     lens = np.fromiter(map(len, plaintexts), dtype=np.int64, count=n)
@@ -249,7 +274,7 @@ def open_many(
     if len(nonces) != n or len(aads) != n or len(cts_and_tags) != n:
         raise ValueError("open_many: keys, nonces, aads and cts_and_tags differ in length")
     out: list[bytes | None] = [None] * n
-    if not all(k._ghash is not None for k in keys):
+    if not all(k._fast for k in keys):
         for i, (k, nonce, a, b) in enumerate(zip(keys, nonces, aads, cts_and_tags, strict=True)):
             with suppress(TagMismatch):
                 out[i] = k.open(nonce, a, b)

@@ -240,6 +240,43 @@ def unwrap_key(master: MasterKey, borrower_ref: bytes, wrapped: bytes) -> bytes:
         raise KeyUnwrapError("wrapped data key failed authentication") from None
 
 
+def wrap_keys(master: MasterKey, borrower_refs: Sequence[bytes], dks: Sequence[bytes]) -> list[bytes]:
+    """``[wrap_key(master, borrower_refs[i], dks[i]) ...]`` in one batch (same bytes layout and
+    errors; each wrap gets its own random nonce)."""
+    if len(borrower_refs) != len(dks):
+        raise ValueError("wrap_keys: borrower_refs and dks differ in length")
+    for ref, dk in zip(borrower_refs, dks, strict=True):
+        _check_ref(ref)
+        if len(dk) != KEY_LEN:
+            raise ValueError(f"dk: must be {KEY_LEN} bytes, got {len(dk)}")
+    n = len(dks)
+    nonces = get_random_bytes(NONCE_LEN * n) if n else b""
+    sealed = _gcm_seal_many([master._gcm] * n, nonces, [WRAP_AAD_PREFIX + r for r in borrower_refs], dks)
+    return [nonces[NONCE_LEN * i : NONCE_LEN * (i + 1)] + b for i, b in enumerate(sealed)]
+
+
+def unwrap_keys(master: MasterKey, borrower_refs: Sequence[bytes], wrapped: Sequence[bytes]) -> list[bytes]:
+    """``[unwrap_key(master, borrower_refs[i], wrapped[i]) ...]`` in one batch.
+
+    Raises KeyUnwrapError naming the position of the first key that fails (ValueError as
+    ``unwrap_key``, or if the sequences differ in length).
+    """
+    if len(borrower_refs) != len(wrapped):
+        raise ValueError("unwrap_keys: borrower_refs and wrapped differ in length")
+    for i, (ref, w) in enumerate(zip(borrower_refs, wrapped, strict=True)):
+        _check_ref(ref)
+        if len(w) != WRAPPED_LEN:
+            raise KeyUnwrapError(f"wrapped key {i} must be {WRAPPED_LEN} bytes, got {len(w)}")
+    out = _gcm_open_many(
+        [master._gcm] * len(wrapped), [w[:NONCE_LEN] for w in wrapped],
+        [WRAP_AAD_PREFIX + r for r in borrower_refs], [w[NONCE_LEN:] for w in wrapped],
+    )
+    for i, dk in enumerate(out):
+        if dk is None:
+            raise KeyUnwrapError(f"wrapped data key {i} failed authentication")
+    return cast("list[bytes]", out)  # no None left
+
+
 # --------------------------------------------------------------------------------------- payloads
 
 

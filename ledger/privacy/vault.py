@@ -25,7 +25,8 @@ from ledger.privacy.crypto import (
     seal_many,
     try_open_many,
     unwrap_key,
-    wrap_key,
+    unwrap_keys,
+    wrap_keys,
 )
 from ledger.store.rocks import RocksStore
 
@@ -55,6 +56,17 @@ class Vault:
         gen = _GEN.unpack_from(raw)[0]
         return gen, (unwrap_key(self._master, ref, raw[4:]) if len(raw) > 4 else None)
 
+    def _rows(self, refs: Sequence[bytes]) -> list[tuple[int, bytes | None]]:
+        """``[_row(ref) ...]`` with one store read and one batch unwrap; live keys are cached."""
+        rows = [raw or b"" for raw in self._store.wrapped_keys(refs)]  # b"": no row
+        out: list[tuple[int, bytes | None]] = [(_GEN.unpack_from(r)[0] if r else 0, None) for r in rows]
+        live = [i for i, r in enumerate(rows) if len(r) > _GEN.size]
+        dks = unwrap_keys(self._master, [refs[i] for i in live], [rows[i][_GEN.size :] for i in live])
+        for i, dk in zip(live, dks, strict=True):
+            out[i] = (out[i][0], dk)
+            self._remember(refs[i], out[i][0], dk)
+        return out
+
     def _key(self, ref: bytes) -> tuple[int, bytes | None]:
         with self._lock:
             hit = self._cache.get(ref)
@@ -78,25 +90,30 @@ class Vault:
         New key rows must be committed in the same WriteBatch as the blobs, then ``committed``
         called with them.
         """
-        new_rows: dict[bytes, bytes] = {}
         fresh: dict[bytes, tuple[int, bytes]] = {}
         # Each borrower's (generation, data key) once per block: cached ones under one lock round.
-        keys: dict[bytes, tuple[int, bytes] | None] = dict.fromkeys(ref for ref, _, _ in items if ref)
+        keys: dict[bytes, tuple[int, bytes | None]] = {}
+        missed: list[bytes] = []
         with self._lock:
             cache = self._cache
-            for ref in keys:
+            for ref in dict.fromkeys(ref for ref, _, _ in items if ref):
                 hit = cache.get(ref)
-                if hit is not None:
+                if hit is None:
+                    missed.append(ref)
+                else:
                     cache.move_to_end(ref)
                     keys[ref] = hit
+        # Misses (every borrower, when a monthly cycle visits more than the cache holds): one
+        # store read and one batch unwrap for the block; new keys are wrapped in one batch too.
+        keys.update(zip(missed, self._rows(missed), strict=True))
         heads: dict[bytes, tuple[bytes, bytes]] = {}  # ref -> (blob header, data key)
-        for ref, got in keys.items():
-            gen, dk = got if got is not None else self._key(ref)
+        for ref, (gen, dk) in keys.items():
             if dk is None:
                 gen, dk = gen + 1, new_data_key()
                 fresh[ref] = (gen, dk)
-                new_rows[ref] = _GEN.pack(gen) + wrap_key(self._master, ref, dk)
             heads[ref] = (bytes((SEALED,)) + _GEN.pack(gen), dk)
+        wrapped = wrap_keys(self._master, list(fresh), [dk for _, dk in fresh.values()])
+        new_rows = {ref: _GEN.pack(gen) + w for (ref, (gen, _)), w in zip(fresh.items(), wrapped, strict=True)}
         blobs: list[bytes] = []
         where: list[tuple[int, bytes]] = []
         dks: list[bytes] = []

@@ -320,6 +320,9 @@ class RocksStore:
         v = self._cf[CF_KEYS].get(borrower_ref)
         return None if v is None else bytes(v)
 
+    def wrapped_keys(self, borrower_refs: Sequence[bytes]) -> list[bytes | None]:
+        return _multi_get(self._cf[CF_KEYS], list(borrower_refs)) if borrower_refs else []
+
     def meta(self, key: bytes) -> bytes | None:
         v = self._cf[CF_META].get(key)
         return None if v is None else bytes(v)
