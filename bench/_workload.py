@@ -30,11 +30,16 @@ def make_home(home: Path, extra: dict[str, object] | None = None) -> Path:
     return cfg
 
 
+def workload_borrowers(n: int, months: int = 12) -> int:
+    """Borrowers in a workload of ``n`` records over ``months`` monthly updates (~2 accounts each)."""
+    return max(1, n // (2 * (months + 1)) + 1)
+
+
 def write_workload(home: Path, n: int, months: int = 12, out: Path | None = None) -> Path:
     """Sign ``n`` synthetic records (first n of the generator) and write them length-prefixed."""
     signers = {b: RecordSigner(read_secret(home / "keys" / f"{b}.key")) for b in BANKS}
     ckey = read_secret(home / "keys" / "consortium.key")
-    borrowers = max(1, n // (2 * (months + 1)) + 1)
+    borrowers = workload_borrowers(n, months)
     path = out or home / "workload.bin"
     with path.open("wb") as f:
         for i, rec in enumerate(generate(ckey, BANKS, borrowers, months)):
