@@ -7,7 +7,10 @@ about 50 records, serves it on 127.0.0.1, and measures from a client in this pro
   `p50_ms`/`p99_ms`; and the same with every proof and signature verified by ledger.client —
   `verified_p50_ms`/`verified_p99_ms`;
 * report: a signed inquiry recorded in the log (one synced block), then the report with proofs,
-  verified and recomputed client-side by ledger.client.risk — `report_p50_ms`/`report_p99_ms`.
+  verified and recomputed client-side by ledger.client.risk — `report_p50_ms`/`report_p99_ms`;
+* the same verified history and report for borrowers whose ~50 records are spread through the
+  whole log, as month-by-month reporting leaves them (the targets above sit side by side, so their
+  proofs share most nodes) — `spread_verified_*` and `spread_report_*`.
 
 Prints one JSON line last.
 """
@@ -43,6 +46,12 @@ TARGET = hashlib.sha256(b"bench-target-borrower").digest()
 # Reports record an inquiry on their borrower, so they rotate over their own targets to keep each
 # borrower near 50 entries during a run (history queries use TARGET, which never grows).
 REPORT_TARGETS = [hashlib.sha256(b"bench-report-target-%d" % i).digest() for i in range(20)]
+# The targets above have their 50 records side by side in the middle of the log, so their proofs
+# share most nodes. A real borrower's records arrive month by month, spread over the whole log:
+# these targets' records are spread evenly through the bulk (stores built before they existed
+# lack them, and the spread_* fields are then null).
+SPREAD_TARGET = hashlib.sha256(b"bench-spread-borrower").digest()
+SPREAD_REPORT_TARGETS = [hashlib.sha256(b"bench-spread-report-target-%d" % i).digest() for i in range(20)]
 
 
 def _pct(xs: list[float], q: float) -> float:
@@ -60,6 +69,14 @@ def build(home: Path, n: int) -> None:
         for r in recs:
             r.borrower_ref = ref
         target.extend(recs)
+    per_target = []
+    for k, ref in enumerate([SPREAD_TARGET, *SPREAD_REPORT_TARGETS]):
+        recs = list(generate(ckey, BANKS, 2, months=24, seed=103 + k))[:50]
+        for r in recs:
+            r.borrower_ref = ref
+        per_target.append(recs)
+    spread = [recs[j] for j in range(50) for recs in per_target]  # each target's records in their order
+    every = max(1, n // (len(spread) + 1))
     bulk = generate(ckey, BANKS, n // 26 + 1, months=12, seed=11)
     t0, done, batch = time.monotonic(), 0, []
     for i, rec in enumerate(bulk):
@@ -68,6 +85,8 @@ def build(home: Path, n: int) -> None:
         batch.append(rec)
         if i == n // 2:
             batch.extend(target)  # the target's records sit in the middle of the log
+        if i % every == every - 1 and i // every < len(spread):
+            batch.append(spread[i // every])
         if len(batch) >= 20_000:
             done += _submit(node, signers, batch)
             batch = []
@@ -129,6 +148,7 @@ def measure(home: Path, target: str, q: int) -> dict[str, object]:
         t = time.perf_counter()
         rc.credit_report(REPORT_TARGETS[i % len(REPORT_TARGETS)], risk_pb2.NEW_CREDIT_APPLICATION, f"consent-{i}")
         rep.append(time.perf_counter() - t)
+    spread = _spread(client, rc, q)
     cp = client.checkpoint()
     return {
         "bench": "query", "store_records": cp.tree_size if cp else 0, "borrower_records": n_hist,
@@ -136,6 +156,29 @@ def measure(home: Path, target: str, q: int) -> dict[str, object]:
         "p50_ms": round(_pct(raw, 0.5), 2), "p99_ms": round(_pct(raw, 0.99), 2),
         "verified_p50_ms": round(_pct(ver, 0.5), 2), "verified_p99_ms": round(_pct(ver, 0.99), 2),
         "report_p50_ms": round(_pct(rep, 0.5), 2), "report_p99_ms": round(_pct(rep, 0.99), 2),
+        **spread,
+    }
+
+
+def _spread(client: LedgerClient, rc: RiskClient, q: int) -> dict[str, object]:
+    """History (verified) and report latency for borrowers whose records are spread over the log."""
+    n = len(client.query.BorrowerHistory(ledger_pb2.BorrowerHistoryRequest(borrower_ref=SPREAD_TARGET)).entries)
+    ver: list[float] = []
+    rep: list[float] = []
+    for _ in range(q if n else 0):
+        t = time.perf_counter()
+        client.borrower_history(SPREAD_TARGET)
+        ver.append(time.perf_counter() - t)
+    for i in range(q if n else 0):
+        t = time.perf_counter()
+        rc.credit_report(SPREAD_REPORT_TARGETS[i % 20], risk_pb2.NEW_CREDIT_APPLICATION, f"consent-spread-{i}")
+        rep.append(time.perf_counter() - t)
+    return {
+        "spread_borrower_records": n,
+        "spread_verified_p50_ms": round(_pct(ver, 0.5), 2) if n else None,
+        "spread_verified_p99_ms": round(_pct(ver, 0.99), 2) if n else None,
+        "spread_report_p50_ms": round(_pct(rep, 0.5), 2) if n else None,
+        "spread_report_p99_ms": round(_pct(rep, 0.99), 2) if n else None,
     }
 
 
