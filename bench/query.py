@@ -38,7 +38,7 @@ from ledger.config import load_config
 from ledger.demo.synth import generate
 from ledger.ingest.prepare import Submitted
 from ledger.node import Node
-from ledger.v1 import ledger_pb2, risk_pb2
+from ledger.v1 import ledger_pb2, records_pb2, risk_pb2
 
 from _workload import BANKS, NodeProcess, make_home
 
@@ -59,22 +59,23 @@ def _pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(len(xs) * q))] * 1000
 
 
+def _borrower_records(ckey: bytes, refs: list[bytes], seed: int) -> list[list[records_pb2.CreditRecord]]:
+    """50 synthetic records per borrower ref, each borrower's in date order."""
+    out = []
+    for k, ref in enumerate(refs):
+        recs = list(generate(ckey, BANKS, 2, months=24, seed=seed + k))[:50]
+        for r in recs:
+            r.borrower_ref = ref
+        out.append(recs)
+    return out
+
+
 def build(home: Path, n: int) -> None:
     node = Node.open(node_settings(load_config(home / "config.json")))
     signers = {b: RecordSigner(read_secret(home / "keys" / f"{b}.key")) for b in BANKS}
     ckey = read_secret(home / "keys" / "consortium.key")
-    target = []
-    for k, ref in enumerate([TARGET, *REPORT_TARGETS]):
-        recs = list(generate(ckey, BANKS, 2, months=24, seed=3 + k))[:50]
-        for r in recs:
-            r.borrower_ref = ref
-        target.extend(recs)
-    per_target = []
-    for k, ref in enumerate([SPREAD_TARGET, *SPREAD_REPORT_TARGETS]):
-        recs = list(generate(ckey, BANKS, 2, months=24, seed=103 + k))[:50]
-        for r in recs:
-            r.borrower_ref = ref
-        per_target.append(recs)
+    target = [r for recs in _borrower_records(ckey, [TARGET, *REPORT_TARGETS], 3) for r in recs]
+    per_target = _borrower_records(ckey, [SPREAD_TARGET, *SPREAD_REPORT_TARGETS], 103)
     spread = [recs[j] for j in range(50) for recs in per_target]  # each target's records in their order
     every = max(1, n // (len(spread) + 1))
     bulk = generate(ckey, BANKS, n // 26 + 1, months=12, seed=11)
