@@ -145,10 +145,12 @@ def measure(home: Path, target: str, q: int) -> dict[str, object]:
         client.borrower_history(TARGET)
         ver.append(time.perf_counter() - t)
     rc = RiskClient(client, RecordSigner(read_secret(home / "keys" / "bank-a.key")), "bank-a")
+    sizes = []
     for i in range(q):
         t = time.perf_counter()
-        rc.credit_report(REPORT_TARGETS[i % len(REPORT_TARGETS)], risk_pb2.NEW_CREDIT_APPLICATION, f"consent-{i}")
+        vr = rc.credit_report(REPORT_TARGETS[i % len(REPORT_TARGETS)], risk_pb2.NEW_CREDIT_APPLICATION, f"consent-{i}")
         rep.append(time.perf_counter() - t)
+        sizes.append(len(vr.entries))
     spread = _spread(client, rc, q)
     cp = client.checkpoint()
     return {
@@ -157,6 +159,9 @@ def measure(home: Path, target: str, q: int) -> dict[str, object]:
         "p50_ms": round(_pct(raw, 0.5), 2), "p99_ms": round(_pct(raw, 0.99), 2),
         "verified_p50_ms": round(_pct(ver, 0.5), 2), "verified_p99_ms": round(_pct(ver, 0.99), 2),
         "report_p50_ms": round(_pct(rep, 0.5), 2), "report_p99_ms": round(_pct(rep, 0.99), 2),
+        # Entries per report: the borrower's 50 records plus the inquiries recorded on it, by this
+        # run and by earlier runs on the same store (each run adds q / 20 per borrower).
+        "report_entries_min": min(sizes), "report_entries_max": max(sizes),
         **spread,
     }
 
