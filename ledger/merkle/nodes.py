@@ -13,7 +13,7 @@ missing node and makes the caller raise :class:`~ledger.merkle.errors.NodeFetchE
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import TypeAlias
+from typing import TypeAlias, cast
 
 from ledger.merkle.errors import NodeFetchError, TreeRangeError
 from ledger.merkle.hashing import HASH_SIZE
@@ -72,14 +72,20 @@ def fetch_nodes(addresses: Iterable[Address], get_nodes: NodeGetter) -> dict[Add
     wrong number of entries or any entry is missing / not a 32-byte ``bytes``.
     """
     wanted = sorted(set(addresses))
+    return dict(zip(wanted, fetch_node_list(wanted, get_nodes), strict=True))
+
+
+def fetch_node_list(wanted: Sequence[Address], get_nodes: NodeGetter) -> list[bytes]:
+    """The hashes of ``wanted`` (asked as given) with ONE call to ``get_nodes``, none when empty.
+
+    Raises :class:`NodeFetchError` as :func:`fetch_nodes`.
+    """
     if not wanted:
-        return {}
+        return []
     got = list(get_nodes(wanted))
     if len(got) != len(wanted):
         raise NodeFetchError(f"asked the store for {len(wanted)} nodes, got {len(got)}")
-    out: dict[Address, bytes] = {}
     for addr, h in zip(wanted, got, strict=True):
         if not isinstance(h, bytes) or len(h) != HASH_SIZE:
             raise NodeFetchError(f"node {addr} is missing or malformed in the store")
-        out[addr] = h
-    return out
+    return cast("list[bytes]", got)  # checked above

@@ -21,9 +21,11 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import TypeAlias
 
+import numpy as np
+
 from ledger.merkle.errors import TreeRangeError
 from ledger.merkle.hashing import fold_right
-from ledger.merkle.nodes import Address, NodeGetter, fetch_nodes, subtree_addresses
+from ledger.merkle.nodes import Address, NodeGetter, fetch_node_list, fetch_nodes, subtree_addresses
 
 PlanStep: TypeAlias = tuple[Address, ...]
 """One proof hash: a single stored node, or stored nodes to fold right to left."""
@@ -138,10 +140,60 @@ def inclusion_proof(index: int, size: int, get_nodes: NodeGetter) -> list[bytes]
 def inclusion_proofs(indices: Sequence[int], size: int, get_nodes: NodeGetter) -> list[list[bytes]]:
     """Audit paths for many leaves at one tree size, with ONE deduplicated ``get_nodes`` call.
 
-    Returns one proof per entry of ``indices``, in order (duplicates allowed). Raises
+    Returns one proof per entry of ``indices``, in order (duplicates allowed); the call asks for
+    the sorted union of the stored nodes their plans use (``plan_addresses``). Raises
     :class:`TreeRangeError` if any index is outside ``[0, size)``.
     """
-    return resolve_plans(inclusion_plans(indices, size), get_nodes)
+    for index in indices:
+        if not 0 <= index < size:
+            raise TreeRangeError(f"leaf index {index} outside tree of size {size}")
+    if size >= _CODE_LIMIT:  # beyond the packed addresses below (2**48 leaves)
+        return resolve_plans(inclusion_plans(indices, size), get_nodes)
+    return _inclusion_proofs_packed(indices, size, get_nodes)
+
+
+_CODE_SHIFT = 48  # an address packed as level << 48 | index: sorts as the (level, index) tuple
+_CODE_LIMIT = 1 << _CODE_SHIFT
+
+
+def _code(addr: Address) -> int:
+    return (addr[0] << _CODE_SHIFT) | addr[1]
+
+
+def _inclusion_proofs_packed(indices: Sequence[int], size: int, get_nodes: NodeGetter) -> list[list[bytes]]:
+    """``inclusion_proofs`` for ``size < 2**48``, planned for all leaves at once with numpy.
+
+    The same steps as ``inclusion_plans`` (a report's ~50-100 leaves x ~20 levels), as array
+    operations: at each level a leaf's sibling ``(index >> level) ^ 1`` exists if it is at most the
+    level's last node; it is a stored node unless it is that last node and the level's right edge
+    is ragged, in which case it is the level's folded edge (shared by every leaf that meets it).
+    """
+    height = (size - 1).bit_length()
+    if not indices or height == 0:
+        return [[] for _ in indices]
+    levels = np.arange(height, dtype=np.int64)
+    lasts = (size - 1) >> levels
+    sibs = (np.asarray(indices, dtype=np.int64)[:, None] >> levels) ^ 1
+    present = sibs <= lasts
+    ragged_levels = np.flatnonzero((((lasts + 1) << levels) > size) & (sibs == lasts).any(axis=0)).tolist()
+    edges = [_right_edge(int(lasts[lv]) << lv, size) for lv in ragged_levels]
+    codes = (levels << _CODE_SHIFT) | sibs
+    stored = present.copy()
+    for lv in ragged_levels:
+        stored[:, lv] &= sibs[:, lv] != lasts[lv]
+    edge_codes = np.array([_code(a) for step in edges for a in step], dtype=np.int64)
+    want = np.unique(np.concatenate([codes[stored], edge_codes]))
+    got = fetch_node_list([(c >> _CODE_SHIFT, c & (_CODE_LIMIT - 1)) for c in want.tolist()], get_nodes)
+    at = np.searchsorted(want, codes)
+    values = got + [fold_right([got[int(np.searchsorted(want, _code(a)))] for a in step]) for step in edges]
+    for k, lv in enumerate(ragged_levels):
+        at[~stored[:, lv] & present[:, lv], lv] = len(got) + k
+    flat = [values[i] for i in at[present].tolist()]
+    out, start = [], 0
+    for n in present.sum(axis=1).tolist():
+        out.append(flat[start : start + n])
+        start += n
+    return out
 
 
 def inclusion_plans(indices: Sequence[int], size: int) -> list[Plan]:
