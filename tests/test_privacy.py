@@ -305,6 +305,13 @@ def test_vault_seal_many_reads_missed_keys_in_one_batch(master: MasterKey, tmp_p
     assert reader.open_many([(r, eid, b) for (r, eid, _), b in zip(items, blobs, strict=True)]) == [
         pl for _, _, pl in items
     ]
+    # A tampered key row among the misses: the error names that borrower by its short ref only,
+    # and nothing is sealed.
+    bad = old[2]
+    _commit_key_rows(store, {bad: flip(store.wrapped_key(bad) or b"", 20)})
+    with pytest.raises(KeyUnwrapError) as ei:
+        Vault(master, store).seal_many([(r, os.urandom(32), b"y") for r in [old[0], bad, new[0]]])
+    assert short_ref(bad) in str(ei.value) and bad.hex() not in str(ei.value)
     store.close()
 
 
@@ -316,8 +323,9 @@ def test_wrap_and_unwrap_keys_in_batches(master: MasterKey) -> None:
     assert len({w[:12] for w in wrapped}) == 5  # a fresh nonce each
     assert wrap_keys(master, [], []) == [] == unwrap_keys(master, [], [])
     for bad in (flip(wrapped[3], 20), wrapped[3][:-1]):
-        with pytest.raises(KeyUnwrapError, match="key 3 "):
+        with pytest.raises(KeyUnwrapError, match="key 3 ") as ei:
             unwrap_keys(master, refs, [*wrapped[:3], bad, wrapped[4]])
+        assert ei.value.position == 3
     with pytest.raises(KeyUnwrapError, match="key 1 "):
         unwrap_keys(master, refs[:2], [wrapped[0], wrapped[0]])  # wrapped for another borrower
     with pytest.raises(ValueError):

@@ -52,7 +52,14 @@ class MasterKeyError(PrivacyError):
 
 
 class KeyUnwrapError(PrivacyError):
-    """A wrapped data key failed authentication (tampered, wrong master key, or wrong borrower)."""
+    """A wrapped data key failed authentication (tampered, wrong master key, or wrong borrower).
+
+    ``position``: from ``unwrap_keys``, the index of the first key that failed.
+    """
+
+    def __init__(self, message: str, position: int | None = None) -> None:
+        super().__init__(message)
+        self.position = position
 
 
 class DecryptError(PrivacyError):
@@ -258,22 +265,22 @@ def wrap_keys(master: MasterKey, borrower_refs: Sequence[bytes], dks: Sequence[b
 def unwrap_keys(master: MasterKey, borrower_refs: Sequence[bytes], wrapped: Sequence[bytes]) -> list[bytes]:
     """``[unwrap_key(master, borrower_refs[i], wrapped[i]) ...]`` in one batch.
 
-    Raises KeyUnwrapError naming the position of the first key that fails (ValueError as
-    ``unwrap_key``, or if the sequences differ in length).
+    Raises KeyUnwrapError naming (and with ``position`` set to) the first key that fails;
+    ValueError as ``unwrap_key``, or if the sequences differ in length.
     """
     if len(borrower_refs) != len(wrapped):
         raise ValueError("unwrap_keys: borrower_refs and wrapped differ in length")
     for i, (ref, w) in enumerate(zip(borrower_refs, wrapped, strict=True)):
         _check_ref(ref)
         if len(w) != WRAPPED_LEN:
-            raise KeyUnwrapError(f"wrapped key {i} must be {WRAPPED_LEN} bytes, got {len(w)}")
+            raise KeyUnwrapError(f"wrapped key {i} must be {WRAPPED_LEN} bytes, got {len(w)}", i)
     out = _gcm_open_many(
         [master._gcm] * len(wrapped), [w[:NONCE_LEN] for w in wrapped],
         [WRAP_AAD_PREFIX + r for r in borrower_refs], [w[NONCE_LEN:] for w in wrapped],
     )
     for i, dk in enumerate(out):
         if dk is None:
-            raise KeyUnwrapError(f"wrapped data key {i} failed authentication")
+            raise KeyUnwrapError(f"wrapped data key {i} failed authentication", i)
     return cast("list[bytes]", out)  # no None left
 
 

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from ledger.privacy.crypto import (
     DecryptError,
+    KeyUnwrapError,
     MasterKey,
     forget_data_key,
     new_data_key,
@@ -28,6 +29,7 @@ from ledger.privacy.crypto import (
     unwrap_keys,
     wrap_keys,
 )
+from ledger.privacy.pseudonym import short_ref
 from ledger.store.rocks import RocksStore
 
 _GEN = struct.Struct(">I")
@@ -61,7 +63,13 @@ class Vault:
         rows = [raw or b"" for raw in self._store.wrapped_keys(refs)]  # b"": no row
         out: list[tuple[int, bytes | None]] = [(_GEN.unpack_from(r)[0] if r else 0, None) for r in rows]
         live = [i for i, r in enumerate(rows) if len(r) > _GEN.size]
-        dks = unwrap_keys(self._master, [refs[i] for i in live], [rows[i][_GEN.size :] for i in live])
+        try:
+            dks = unwrap_keys(self._master, [refs[i] for i in live], [rows[i][_GEN.size :] for i in live])
+        except KeyUnwrapError as exc:  # name the row for the operator: the borrower's short ref only
+            if exc.position is None:
+                raise
+            ref = refs[live[exc.position]]
+            raise KeyUnwrapError(f"wrapped data key of borrower {short_ref(ref)}...: {exc}") from None
         for i, dk in zip(live, dks, strict=True):
             out[i] = (out[i][0], dk)
             self._remember(refs[i], out[i][0], dk)
