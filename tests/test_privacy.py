@@ -275,6 +275,9 @@ def test_vault_open_many(master: MasterKey, tmp_path: Path) -> None:
     bad = (a, items[4][1], flip(blobs[4], 20))
     with pytest.raises(DecryptError, match="payload 2 "):
         fresh.open_many([reqs[0], reqs[3], bad, reqs[1]])
+    each = fresh.open_each([reqs[0], reqs[3], bad, reqs[1], (a, items[0][1], b"\x01\x00")])
+    assert each[:2] == [want[0], None] and each[3] == want[1]
+    assert isinstance(each[2], DecryptError) and isinstance(each[4], DecryptError)  # tampered; too short
     with pytest.raises(DecryptError):
         fresh.open(*bad)
     store.close()

@@ -17,18 +17,30 @@ from pathlib import Path
 import pytest
 from rocksdict import Options, Rdict
 
+from ledger.audit.verify import audit_store
+from ledger.chain import NodeSigner
+from ledger.cli.home import read_secret
 from ledger.cli.serve import node_settings
 from ledger.config import load_config
+from ledger.members import load_members_file
 from ledger.node import Node, StoreIntegrityError
+from ledger.privacy.crypto import MasterKey
+from ledger.privacy.vault import Vault
+from ledger.records.leaf import LEAF_LEN
 from ledger.service import convert
-from ledger.store import StoreError
-from ledger.store.rocks import CF_CHECKPOINTS, CF_NODES, CF_RECORDS, COLUMN_FAMILIES, node_key
+from ledger.store import RocksStore, StoreError
+from ledger.store.rocks import CF_CHECKPOINTS, CF_KEYS, CF_NODES, CF_RECORDS, COLUMN_FAMILIES, node_key
+from ledger.verify import make_backend
 
 from _ops_support import ROOT, make_home, workload
 
 N = 3000
 BLOCK = 500
 U64 = struct.Struct(">Q")
+
+
+def flip(b: bytes, i: int) -> bytes:
+    return b[:i] + bytes((b[i] ^ 0x01,)) + b[i + 1 :]
 
 
 SIZES: list[int] = []  # checkpoint tree sizes of the pristine store
@@ -154,6 +166,40 @@ def test_payload_flip_is_named_by_verify(pristine: Path, tmp_path: Path) -> None
         cf[U64.pack(42)] = bytes(v)
     rc, _err, summary = _verify_cli(home)
     assert rc == 1 and str(summary["first_problem"]).startswith("leaf 42: sealed payload"), summary
+
+
+def test_bad_key_row_and_short_blob_fail_only_their_leaves(pristine: Path, tmp_path: Path) -> None:
+    """Payloads are opened in batches, yet a flipped wrapped-key row fails exactly the payloads of
+    that borrower, and a sealed blob cut to 2 bytes exactly its leaf; everything else is checked."""
+    home = _copy(pristine, tmp_path)
+    cfg = load_config(home / "config.json")
+    with _raw(home / "data") as db:
+        records, keys = db.get_column_family(CF_RECORDS), db.get_column_family(CF_KEYS)
+
+        def ref_of(i: int) -> bytes:
+            row = records[U64.pack(i)]
+            return bytes(row[LEAF_LEN + 1 : LEAF_LEN + 1 + row[LEAF_LEN]])
+
+        ref = ref_of(77)
+        keys[ref] = flip(keys[ref], 30)
+        cut = next(i for i in range(901, N) if ref_of(i) != ref)
+        row = records[U64.pack(cut)]
+        records[U64.pack(cut)] = row[: LEAF_LEN + 1 + row[LEAF_LEN]] + b"\x01\x00"
+    store = RocksStore(cfg.data_dir, read_only=True)
+    backend = make_backend("cpu")
+    try:
+        bad = store.borrower_indices(ref)
+        pub = NodeSigner(read_secret(cfg.node_key_file), cfg.log_id).public_key
+        vault = Vault(MasterKey.from_file(cfg.master_key_file, data_dir=store.path), store)
+        rep = audit_store(store, pub, load_members_file(cfg.members_file), backend=backend, vault=vault)
+    finally:
+        backend.close()
+        store.close()
+    assert len(bad) > 1 and cut not in bad
+    found = {p.position[0]: p.what for p in rep.problems}
+    assert found == {**dict.fromkeys(bad, "sealed payload does not open: KeyUnwrapError"),
+                     cut: "sealed payload does not open: DecryptError"}
+    assert rep.payloads_checked == SIZES[-1] - len(bad) - 1
 
 
 def test_truncated_sst_refuses_to_serve(pristine: Path, tmp_path: Path) -> None:

@@ -22,11 +22,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ledger.audit.keys import keys_at, problem_leaf, registry_for_audit
+from ledger.audit.payloads import check_payloads
 from ledger.chain import Checkpoint, CheckpointError, verify_checkpoint_signature, verify_link
 from ledger.members import MemberRegistry, register_node_key
 from ledger.merkle import root_at
-from ledger.privacy.crypto import PrivacyError
-from ledger.privacy.vault import PLAIN, SEALED, Vault
+from ledger.privacy.vault import Vault
 from ledger.records.leaf import LeafFormatError, decode_leaf
 from ledger.records.signing import EntryKind
 from ledger.store import RocksStore, StoreError
@@ -276,7 +276,6 @@ def _check_leaves(
         if leaf.kind == EntryKind.MEMBERSHIP:
             if i not in a.membership:
                 a.problem("leaf", (i, 0), "membership entry missing from the membership index")
-            _check_payload(a, e, leaf.entry_id, vault)
             continue
         key = keys_at(registry, leaf.key_id, i)
         if key is None:
@@ -286,7 +285,7 @@ def _check_leaves(
             sigs.append(leaf.signature)
             keys.append(key.public_key)
             where.append(i)
-        _check_payload(a, e, leaf.entry_id, vault)
+    check_payloads(a, [(e, eid) for e, eid in zip(batch, eids, strict=True) if eid], vault)
     if msgs:
         mask = backend.verify_batch(msgs, sigs, keys)
         rep.signatures += len(msgs)
@@ -307,34 +306,6 @@ def _check_leaves(
             a.problem("node", (0, i), "missing")
         elif s != bytes(level0[i * 32 : i * 32 + 32]):
             a.problem("leaf", (i, 0), "leaf does not match its stored Merkle node (level 0)")
-
-
-def _check_payload(a: _Audit, e: StoredEntry, entry_id: bytes, vault: Vault | None) -> None:
-    rep = a.report
-    blob = e.payload
-    if not blob:
-        rep.payloads_erased += 1
-        return
-    if blob[0] == PLAIN:
-        payload: bytes | None = blob[1:]
-    elif blob[0] == SEALED:
-        if vault is None:
-            rep.payloads_sealed_unchecked += 1
-            return
-        try:
-            payload = vault.open(e.borrower_ref, entry_id, blob)
-        except (PrivacyError, ValueError) as exc:
-            a.problem("leaf", (e.leaf_index, 0), f"sealed payload does not open: {type(exc).__name__}")
-            return
-        if payload is None:
-            rep.payloads_erased += 1
-            return
-    else:
-        a.problem("leaf", (e.leaf_index, 0), f"unknown payload blob type {blob[0]}")
-        return
-    rep.payloads_checked += 1
-    if payload is None or hashlib.sha256(payload).digest() != entry_id:
-        a.problem("leaf", (e.leaf_index, 0), "payload does not hash to the record id")
 
 
 def _check_nodes(a: _Audit, n: int, level0: bytearray) -> list[bytearray]:

@@ -14,12 +14,14 @@ from __future__ import annotations
 import struct
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import cast
 
 from ledger.privacy.crypto import (
     DecryptError,
     KeyUnwrapError,
     MasterKey,
+    PrivacyError,
     forget_data_key,
     new_data_key,
     open_sealed,
@@ -75,6 +77,24 @@ class Vault:
             self._remember(refs[i], out[i][0], dk)
         return out
 
+    def _keys(self, refs: Iterable[bytes]) -> dict[bytes, tuple[int, bytes | None]]:
+        """(generation, data key or None) per distinct ref: cached ones under one lock round; the
+        misses (every borrower, when a monthly cycle visits more than the cache holds) with one
+        store read and one batch unwrap. Raises KeyUnwrapError naming a bad row's borrower."""
+        keys: dict[bytes, tuple[int, bytes | None]] = {}
+        missed: list[bytes] = []
+        with self._lock:
+            cache = self._cache
+            for ref in dict.fromkeys(refs):
+                hit = cache.get(ref)
+                if hit is None:
+                    missed.append(ref)
+                else:
+                    cache.move_to_end(ref)
+                    keys[ref] = hit
+        keys.update(zip(missed, self._rows(missed), strict=True))
+        return keys
+
     def _key(self, ref: bytes) -> tuple[int, bytes | None]:
         with self._lock:
             hit = self._cache.get(ref)
@@ -99,21 +119,7 @@ class Vault:
         called with them.
         """
         fresh: dict[bytes, tuple[int, bytes]] = {}
-        # Each borrower's (generation, data key) once per block: cached ones under one lock round.
-        keys: dict[bytes, tuple[int, bytes | None]] = {}
-        missed: list[bytes] = []
-        with self._lock:
-            cache = self._cache
-            for ref in dict.fromkeys(ref for ref, _, _ in items if ref):
-                hit = cache.get(ref)
-                if hit is None:
-                    missed.append(ref)
-                else:
-                    cache.move_to_end(ref)
-                    keys[ref] = hit
-        # Misses (every borrower, when a monthly cycle visits more than the cache holds): one
-        # store read and one batch unwrap for the block; new keys are wrapped in one batch too.
-        keys.update(zip(missed, self._rows(missed), strict=True))
+        keys = self._keys(ref for ref, _, _ in items if ref)
         heads: dict[bytes, tuple[bytes, bytes]] = {}  # ref -> (blob header, data key)
         for ref, (gen, dk) in keys.items():
             if dk is None:
@@ -161,13 +167,36 @@ class Vault:
         return open_sealed(dk, entry_id, blob[5:])
 
     def open_many(self, items: Sequence[tuple[bytes, bytes, bytes]]) -> list[bytes | None]:
-        """``[open(ref, entry_id, blob) ...]`` for ``(ref, entry_id, blob)`` items: each borrower's key
-        looked up once, all sealed blobs opened in one batch.
+        """``[open(ref, entry_id, blob) ...]`` for ``(ref, entry_id, blob)`` items, as ``open_each``.
 
-        Raises DecryptError (naming the item's position) if a blob was tampered with under a live key.
+        Raises the first item's error: DecryptError (naming the item's position) if a blob was
+        tampered with under a live key, KeyUnwrapError if a borrower's key row fails.
         """
-        out: list[bytes | None] = [None] * len(items)
-        keys: dict[bytes, tuple[int, bytes | None]] = {}
+        out = self.open_each(items)
+        for v in out:
+            if isinstance(v, PrivacyError):
+                raise v
+        return cast("list[bytes | None]", out)  # no error left
+
+    def open_each(self, items: Sequence[tuple[bytes, bytes, bytes]]) -> list[bytes | PrivacyError | None]:
+        """Per ``(ref, entry_id, blob)`` item: the payload; None if erased (key shredded) or redacted
+        (empty blob); or, instead of raising it, the error ``open`` would raise for that item alone.
+
+        Each borrower's key is looked up once (the misses in one store read and one batch unwrap)
+        and all sealed blobs are opened in one batch. For auditors, who report every bad item.
+        """
+        refs = [ref for ref, _, blob in items if blob and blob[0] != PLAIN]
+        keys: dict[bytes, tuple[int, bytes | None] | PrivacyError]
+        try:
+            keys = dict(self._keys(refs))
+        except KeyUnwrapError:  # a bad key row: look the keys up one by one to pin it to its items
+            keys = {}
+            for ref in dict.fromkeys(refs):
+                try:
+                    keys[ref] = self._key(ref)
+                except KeyUnwrapError as exc:
+                    keys[ref] = exc
+        out: list[bytes | PrivacyError | None] = [None] * len(items)
         where: list[int] = []
         sealed: list[tuple[bytes, bytes, bytes]] = []
         for i, (ref, entry_id, blob) in enumerate(items):
@@ -176,16 +205,18 @@ class Vault:
             if blob[0] == PLAIN:
                 out[i] = blob[1:]
                 continue
-            gen = _GEN.unpack_from(blob, 1)[0]
-            got = keys.get(ref)
-            cur, dk = got if got is not None else keys.setdefault(ref, self._key(ref))
-            if dk is not None and gen == cur:
+            key = keys[ref]
+            if isinstance(key, PrivacyError):
+                out[i] = key
+            elif len(blob) < 1 + _GEN.size:
+                out[i] = DecryptError(f"sealed payload {i} is too short")
+            elif key[1] is not None and _GEN.unpack_from(blob, 1)[0] == key[0]:
                 where.append(i)
-                sealed.append((dk, entry_id, blob[5:]))
+                sealed.append((key[1], entry_id, blob[1 + _GEN.size :]))
         for i, payload in zip(where, try_open_many(sealed), strict=True):
-            if payload is None:
-                raise DecryptError(f"sealed payload {i} failed authentication or is too short")
-            out[i] = payload
+            out[i] = payload if payload is not None else DecryptError(
+                f"sealed payload {i} failed authentication or is too short"
+            )
         return out
 
     def shred_row(self, ref: bytes) -> tuple[bytes, bytes]:
