@@ -27,7 +27,6 @@ from ledger.privacy.crypto import (
     open_sealed,
     seal_many,
     try_open_many,
-    unwrap_key,
     unwrap_keys,
     wrap_keys,
 )
@@ -53,15 +52,10 @@ class Vault:
         self._pending: dict[bytes, tuple[int, bytes]] = {}
         self._shredding: dict[bytes, bytes] = {}  # ref -> its data key, while its shred row awaits commit
 
-    def _row(self, ref: bytes) -> tuple[int, bytes | None]:
-        raw = self._store.wrapped_key(ref)
-        if raw is None:
-            return 0, None
-        gen = _GEN.unpack_from(raw)[0]
-        return gen, (unwrap_key(self._master, ref, raw[4:]) if len(raw) > 4 else None)
-
     def _rows(self, refs: Sequence[bytes]) -> list[tuple[int, bytes | None]]:
-        """``[_row(ref) ...]`` with one store read and one batch unwrap; live keys are cached."""
+        """(generation, data key or None: never created, or shredded) per ref, read from the store
+        with one read and one batch unwrap; live keys are cached. Raises KeyUnwrapError naming the
+        borrower of a row that fails."""
         rows = [raw or b"" for raw in self._store.wrapped_keys(refs)]  # b"": no row
         out: list[tuple[int, bytes | None]] = [(_GEN.unpack_from(r)[0] if r else 0, None) for r in rows]
         live = [i for i, r in enumerate(rows) if len(r) > _GEN.size]
@@ -96,15 +90,7 @@ class Vault:
         return keys
 
     def _key(self, ref: bytes) -> tuple[int, bytes | None]:
-        with self._lock:
-            hit = self._cache.get(ref)
-            if hit is not None:
-                self._cache.move_to_end(ref)
-                return hit
-        gen, dk = self._row(ref)
-        if dk is not None:
-            self._remember(ref, gen, dk)
-        return gen, dk
+        return self._keys((ref,))[ref]
 
     def _remember(self, ref: bytes, gen: int, dk: bytes) -> None:
         with self._lock:
@@ -221,7 +207,7 @@ class Vault:
 
     def shred_row(self, ref: bytes) -> tuple[bytes, bytes]:
         """The (key, value) meta row that erases ``ref``'s key, to commit with the erasure entry."""
-        gen, dk = self._row(ref)
+        gen, dk = self._rows([ref])[0]
         if dk is not None:  # remembered so ``forget`` can drop the cipher state built from it
             with self._lock:
                 self._shredding[ref] = dk
