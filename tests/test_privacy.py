@@ -236,10 +236,6 @@ class _CountingStore(RocksStore):
 
     batch_reads = 0
 
-    def wrapped_key(self, borrower_ref: bytes) -> bytes | None:
-        self.reads += 1
-        return super().wrapped_key(borrower_ref)
-
     def wrapped_keys(self, borrower_refs: Sequence[bytes]) -> list[bytes | None]:
         self.reads += len(borrower_refs)
         self.batch_reads += 1
@@ -311,7 +307,7 @@ def test_vault_seal_many_reads_missed_keys_in_one_batch(master: MasterKey, tmp_p
     # A tampered key row among the misses: the error names that borrower by its short ref only,
     # and nothing is sealed.
     bad = old[2]
-    _commit_key_rows(store, {bad: flip(store.wrapped_key(bad) or b"", 20)})
+    _commit_key_rows(store, {bad: flip(store.wrapped_keys([bad])[0] or b"", 20)})
     with pytest.raises(KeyUnwrapError) as ei:
         Vault(master, store).seal_many([(r, os.urandom(32), b"y") for r in [old[0], bad, new[0]]])
     assert short_ref(bad) in str(ei.value) and bad.hex() not in str(ei.value)
@@ -483,7 +479,7 @@ def test_shred_drops_key_state_from_memory(master: MasterKey, tmp_path: Path) ->
     blobs, rows = vault.seal_many([(ref, os.urandom(32), b"payload")])
     _commit_key_rows(store, rows)
     vault.committed(rows)
-    raw = store.wrapped_key(ref)
+    (raw,) = store.wrapped_keys([ref])
     assert raw is not None
     dk = unwrap_key(master, ref, raw[4:])
     assert data_key_cached(dk)  # sealing built its cipher state

@@ -50,7 +50,7 @@ def test_erasure_and_retention_keep_the_audit_green(home: Home) -> None:
 
     store = RocksStore(home.path / "data", read_only=True)
     try:
-        row = store.wrapped_key(erased)
+        (row,) = store.wrapped_keys([erased])
         assert row is not None and len(row) == 4, "the wrapped data key must be gone, only its generation left"
         mine = store.get_entries(store.borrower_indices(erased))
         records = [m for m in mine if decode_leaf(m.leaf).kind.name == "RECORD"]

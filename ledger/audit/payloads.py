@@ -49,7 +49,7 @@ def _check_payload(
         rep.payloads_erased += 1
         return
     if blob[0] == PLAIN:
-        payload: bytes | None = blob[1:]
+        payload = blob[1:]
     elif blob[0] == SEALED:
         if not can_open:
             rep.payloads_sealed_unchecked += 1
@@ -65,5 +65,5 @@ def _check_payload(
         a.problem("leaf", (e.leaf_index, 0), f"unknown payload blob type {blob[0]}")
         return
     rep.payloads_checked += 1
-    if payload is None or hashlib.sha256(payload).digest() != entry_id:
+    if hashlib.sha256(payload).digest() != entry_id:
         a.problem("leaf", (e.leaf_index, 0), "payload does not hash to the record id")

@@ -24,7 +24,6 @@ from ledger.privacy.crypto import (
     PrivacyError,
     forget_data_key,
     new_data_key,
-    open_sealed,
     seal_many,
     try_open_many,
     unwrap_keys,
@@ -140,17 +139,10 @@ class Vault:
     def open(self, ref: bytes, entry_id: bytes, blob: bytes) -> bytes | None:
         """The payload, or None if it was erased (key shredded) or redacted (empty blob).
 
-        Raises DecryptError if the blob was tampered with under a live key.
+        Raises DecryptError if the blob was tampered with under a live key (or is shorter than its
+        header), KeyUnwrapError if the borrower's key row fails.
         """
-        if not blob:
-            return None
-        if blob[0] == PLAIN:
-            return blob[1:]
-        gen = _GEN.unpack_from(blob, 1)[0]
-        cur, dk = self._key(ref)
-        if dk is None or gen != cur:
-            return None
-        return open_sealed(dk, entry_id, blob[5:])
+        return self.open_many([(ref, entry_id, blob)])[0]
 
     def open_many(self, items: Sequence[tuple[bytes, bytes, bytes]]) -> list[bytes | None]:
         """``[open(ref, entry_id, blob) ...]`` for ``(ref, entry_id, blob)`` items, as ``open_each``.

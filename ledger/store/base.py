@@ -95,12 +95,9 @@ class LogStore(Protocol):
         """Leaf indices of a borrower's entries, in (day, leaf index) order; limit 0: all."""
         ...
 
-    def wrapped_key(self, borrower_ref: bytes) -> bytes | None:
-        """The borrower's wrapped data key; None if never created or shredded."""
-        ...
-
     def wrapped_keys(self, borrower_refs: Sequence[bytes]) -> list[bytes | None]:
-        """``[wrapped_key(ref) for ref in borrower_refs]`` as one read."""
+        """Per borrower, its key row (generation, then the wrapped data key unless shredded); None
+        if no key was ever created. One read."""
         ...
 
     def close(self) -> None: ...

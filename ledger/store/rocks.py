@@ -316,10 +316,6 @@ class RocksStore:
             it.next()
         return out
 
-    def wrapped_key(self, borrower_ref: bytes) -> bytes | None:
-        v = self._cf[CF_KEYS].get(borrower_ref)
-        return None if v is None else bytes(v)
-
     def wrapped_keys(self, borrower_refs: Sequence[bytes]) -> list[bytes | None]:
         return _multi_get(self._cf[CF_KEYS], list(borrower_refs)) if borrower_refs else []
 
