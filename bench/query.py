@@ -176,8 +176,9 @@ def _spread(client: LedgerClient, rc: RiskClient, q: int) -> dict[str, object]:
         client.borrower_history(SPREAD_TARGET)
         ver.append(time.perf_counter() - t)
     for i in range(q if n else 0):
+        ref = SPREAD_REPORT_TARGETS[i % len(SPREAD_REPORT_TARGETS)]
         t = time.perf_counter()
-        rc.credit_report(SPREAD_REPORT_TARGETS[i % 20], risk_pb2.NEW_CREDIT_APPLICATION, f"consent-spread-{i}")
+        rc.credit_report(ref, risk_pb2.NEW_CREDIT_APPLICATION, f"consent-spread-{i}")
         rep.append(time.perf_counter() - t)
     return {
         "spread_borrower_records": n,
