@@ -24,7 +24,7 @@ from ledger.records.signing import EntryKind, key_id
 from ledger.service.convert import checkpoint_from_pb
 from ledger.service.status import RETRY_HINT_KEY
 from ledger.v1 import ledger_pb2, ledger_pb2_grpc, records_pb2
-from ledger.verify import CpuBackend, verify_one
+from ledger.verify import BoolMask, CpuBackend, verify_one
 
 
 class VerificationError(Exception):
@@ -39,6 +39,23 @@ class VerifiedEntry:
     public_key: bytes
     checkpoint: Checkpoint
     kind: EntryKind = EntryKind.RECORD
+
+
+@dataclass(frozen=True)
+class PendingEntries:
+    """Entries begun by ``LedgerClient.begin_entries``: format, key and payload checked, signatures
+    being verified."""
+
+    items: list[tuple[ledger_pb2.LogEntry, bytes]]
+    leaves: list[Leaf]
+    payloads: list[bytes | None]
+    _verdicts: Callable[[], BoolMask]
+
+    def check_signatures(self) -> None:
+        """Wait for the signature verdicts; raises VerificationError naming the first bad leaf."""
+        for (e, _), good in zip(self.items, self._verdicts(), strict=True):
+            if not good:
+                raise VerificationError(f"leaf {e.leaf_index}: signature does not verify")
 
 
 # Batches of this many signatures or more are verified on helper processes (see CpuBackend).
@@ -180,22 +197,42 @@ class LedgerClient:
         the inclusion proofs (paths shared by several entries are
         hashed once; every proof is still checked whole).
         """
+        pending = self.begin_entries(items)
+        out = self.prove_entries([(pending, i, e.inclusion_proof) for i, (e, _) in enumerate(items)], cp)
+        pending.check_signatures()
+        return out
+
+    def begin_entries(self, items: Sequence[tuple[ledger_pb2.LogEntry, bytes]]) -> PendingEntries:
+        """Check each entry's leaf format, key id and payload hash (raises VerificationError) and
+        start checking their signatures, for entries whose proofs come later.
+
+        Nothing is verified until ``prove_entries`` and ``PendingEntries.check_signatures`` both pass.
+        """
         leaves = [self._leaf(e, pk) for e, pk in items]
-        pending = shared_verifier().start_batch(
+        verdicts = shared_verifier().start_batch(
             [lf.message() for lf in leaves], [lf.signature for lf in leaves], [pk for _, pk in items]
         )
-        out = []
-        for (e, pk), leaf in zip(items, leaves, strict=True):
-            payload = self._payload(e, leaf)
-            out.append(VerifiedEntry(e.leaf_index, leaf.entry_id, payload, pk, cp, leaf.kind))
+        payloads = [self._payload(e, leaf) for (e, _), leaf in zip(items, leaves, strict=True)]
+        return PendingEntries(list(items), leaves, payloads, verdicts)
+
+    @staticmethod
+    def prove_entries(
+        entries: Sequence[tuple[PendingEntries, int, Sequence[bytes]]], cp: Checkpoint
+    ) -> list[VerifiedEntry]:
+        """Check that entry ``i`` of each pending batch, with the inclusion proof given for it, is in
+        ``cp``; the entries, in the order given. Raises VerificationError. Signatures are not waited for.
+        """
+        leaves = [p.items[i][0] for p, i, _ in entries]
         try:
-            verify_inclusions([leaf_hash(e.leaf) for e, _ in items], [e.leaf_index for e, _ in items], cp.tree_size,
-                              [list(e.inclusion_proof) for e, _ in items], cp.root_hash)
+            verify_inclusions([leaf_hash(e.leaf) for e in leaves], [e.leaf_index for e in leaves], cp.tree_size,
+                              [list(proof) for _, _, proof in entries], cp.root_hash)
         except ProofError as exc:
             raise VerificationError(f"inclusion proof of {exc}") from None
-        for v, good in zip(out, pending(), strict=True):
-            if not good:
-                raise VerificationError(f"leaf {v.leaf_index}: signature does not verify")
+        out = []
+        for p, i, _ in entries:
+            e, pk = p.items[i]
+            leaf = p.leaves[i]
+            out.append(VerifiedEntry(e.leaf_index, leaf.entry_id, p.payloads[i], pk, cp, leaf.kind))
         return out
 
     @staticmethod

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ledger.client.client import LedgerClient, VerificationError, VerifiedEntry
+from ledger.client.client import LedgerClient, PendingEntries, VerificationError, VerifiedEntry
 from ledger.client.signer import RecordSigner, new_nonce
 from ledger.records.signing import EntryKind
 from ledger.risk.report import Fact, build_report
@@ -46,15 +47,66 @@ class RiskClient:
         self, borrower_ref: bytes, purpose: int, consent_ref: str = "", *, as_of_tree_size: int = 0,
         as_of_date: str = "", now_ms: int | None = None,
     ) -> VerifiedReport:
-        """Sign an inquiry, fetch the report, verify every entry and recompute the report."""
+        """Sign an inquiry, fetch the report, verify every entry and recompute the report.
+
+        Uses CreditReportStream: the signatures of the entries sent early are checked while the node
+        proves them. Raises VerificationError (anything that does not verify, or a stream that is not
+        one early chunk then one answer) or grpc.RpcError (the node refused).
+        """
         q = risk_pb2.Inquiry(member_id=self.member_id, borrower_ref=borrower_ref, purpose=purpose,  # type: ignore[arg-type]
                              consent_ref=consent_ref, requested_at_ms=now_ms or _now_ms(), nonce=new_nonce())
         known = self.client.trusted.tree_size if self.client.trusted else 0
-        resp = self.stub.CreditReport(risk_pb2.CreditReportRequest(
+        call = self.stub.CreditReportStream(risk_pb2.CreditReportRequest(
             inquiry=self._sign(q, EntryKind.INQUIRY), as_of_tree_size=as_of_tree_size, as_of_date=as_of_date,
             known_tree_size=known))
+        try:
+            first = next(call, None)
+            if first is None or first.HasField("answer"):
+                raise VerificationError("report stream: the first chunk must carry the early entries only")
+            early = self.client.begin_entries([(h.entry, h.public_key) for h in first.early_entries])
+            last = next(call, None)
+            if last is None or not last.HasField("answer") or len(last.early_entries):
+                raise VerificationError("report stream: the second chunk must carry the answer only")
+            out = self.verify_answer(borrower_ref, last.answer, early)
+            # Checked last: the stream's end comes after the answer, and need not be waited for first.
+            if next(call, None) is not None:
+                raise VerificationError("report stream: more than two chunks")
+        finally:
+            call.cancel()  # a no-op once the stream has ended
+        return out
+
+    def verify_answer(
+        self, borrower_ref: bytes, resp: risk_pb2.CreditReportResponse, early: PendingEntries | None = None
+    ) -> VerifiedReport:
+        """Verify a report answer: CreditReport's response, or CreditReportStream's answer with the
+        ``early`` entries its first chunk carried (``LedgerClient.begin_entries``).
+
+        Every entry must verify against the answer's checkpoint, which the client must accept;
+        every early entry must be in the answer exactly once; the report recomputed from the entries
+        must equal the node's. Raises VerificationError otherwise.
+        """
+        early = early or self.client.begin_entries([])
         cp = self.client.accept_checkpoint(checkpoint_from_pb(resp.checkpoint), list(resp.consistency))
-        entries = self.client.verify_entries([(h.entry, h.public_key) for h in resp.entries], cp)
+        sent = {e.leaf_index: i for i, (e, _) in enumerate(early.items)}
+        late = self.client.begin_entries([(h.entry, h.public_key) for h in resp.entries if h.entry.leaf])
+        order: list[tuple[PendingEntries, int, Sequence[bytes]]] = []
+        seen: set[int] = set()
+        n_late = 0
+        for h in resp.entries:
+            e = h.entry
+            if e.leaf_index in seen:
+                raise VerificationError(f"report: leaf {e.leaf_index} is listed twice")
+            seen.add(e.leaf_index)
+            if e.leaf:
+                order.append((late, n_late, e.inclusion_proof))
+                n_late += 1
+            elif e.leaf_index in sent:
+                order.append((early, sent.pop(e.leaf_index), e.inclusion_proof))
+            else:
+                raise VerificationError(f"report: leaf {e.leaf_index} has no leaf bytes and was not sent early")
+        if sent:
+            raise VerificationError(f"report: leaf {min(sent)} was sent early but is not in the answer")
+        entries = self.client.prove_entries(order, cp)
         r = resp.report
         if r.borrower_ref != borrower_ref or r.as_of_tree_size != cp.tree_size:
             raise VerificationError("report: borrower or tree size does not match the request and checkpoint")
@@ -65,6 +117,8 @@ class RiskClient:
         )
         if again.SerializeToString(deterministic=True) != r.SerializeToString(deterministic=True):
             raise VerificationError("report: does not follow from the verified entries")
+        early.check_signatures()
+        late.check_signatures()
         return VerifiedReport(r, entries, resp.inquiry_receipt)
 
     def file_dispute(self, borrower_ref: bytes, record_id: bytes, reason: str, code: str = "XB",

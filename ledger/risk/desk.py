@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import struct
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +42,14 @@ class ReportAnswer:
     entries: list[ProvenEntry]
     checkpoint: Checkpoint
     inquiry: Receipt
+
+
+@dataclass(frozen=True)
+class PendingReport:
+    """A report whose inquiry is recorded and allowed (``RiskDesk.start_report``)."""
+
+    early: list[ProvenEntry]  # may be shown now; no proofs yet
+    finish: Callable[[], ReportAnswer]  # the answer; raises PermissionDenied or NotFound
 
 
 class RiskDesk:
@@ -95,6 +104,20 @@ class RiskDesk:
         The inquiry is in the log before any check of purpose or consent, so a refused query still
         leaves its trace. Raises InvalidArgument (malformed), PermissionDenied, FailedPrecondition.
         """
+        return self.start_report(s, caller, as_of_size, as_of_date).finish()
+
+    def start_report(
+        self, s: Submitted, caller: str | None, as_of_size: int = 0, as_of_date: str = ""
+    ) -> PendingReport:
+        """``credit_report`` in two steps: returns once the inquiry is durable and its purpose and
+        consent allow the borrower's entries to be shown; ``finish()`` builds the answer.
+
+        ``early`` holds the entries read so far, without proofs, for a caller that sends them ahead.
+        It is empty where the right to see them depends on the report itself (ACCOUNT_REVIEW: an
+        open account of the inquirer) or on a tree size checked only at the end (``as_of_size``).
+        Raises as ``credit_report``: InvalidArgument, PermissionDenied, FailedPrecondition (and
+        ``finish`` PermissionDenied for ACCOUNT_REVIEW, NotFound for a bad ``as_of_size``).
+        """
         q = ent.decode(s.payload, risk_pb2.Inquiry, "inquiry")
         ent.check_inquiry(q, self.now_ms())
         member = self._signer_member(s, q.member_id, caller, "inquiry.member_id")
@@ -113,15 +136,20 @@ class RiskDesk:
             raise FailedPrecondition(
                 f"inquiry.consent_ref: required for purpose {risk_pb2.Purpose.Name(q.purpose)}"
             )
-        with self.node.metrics.query_seconds.labels("report").time():
-            answer = self.report_of(q.borrower_ref, as_of, as_of_size, receipt, loaded)
-        if q.purpose == risk_pb2.ACCOUNT_REVIEW and not any(
-            t.open and t.furnisher_id == member for t in answer.report.tradelines
-        ):
-            raise PermissionDenied(
-                f"inquiry.purpose: ACCOUNT_REVIEW needs an open account of {member!r} with this borrower"
-            )
-        return answer
+
+        def finish() -> ReportAnswer:
+            with self.node.metrics.query_seconds.labels("report").time():
+                answer = self.report_of(q.borrower_ref, as_of, as_of_size, receipt, loaded)
+            if q.purpose == risk_pb2.ACCOUNT_REVIEW and not any(
+                t.open and t.furnisher_id == member for t in answer.report.tradelines
+            ):
+                raise PermissionDenied(
+                    f"inquiry.purpose: ACCOUNT_REVIEW needs an open account of {member!r} with this borrower"
+                )
+            return answer
+
+        early = [] if q.purpose == risk_pb2.ACCOUNT_REVIEW or as_of_size else loaded
+        return PendingReport(early, finish)
 
     def report_of(
         self, ref: bytes, as_of: dt.date, as_of_size: int, receipt: Receipt, loaded: list[ProvenEntry] | None = None

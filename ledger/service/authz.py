@@ -47,6 +47,7 @@ POLICY: Final[Mapping[str, frozenset[str]]] = MappingProxyType({
     "/ledger.v1.Membership/ListMembers": frozenset({"admin", "auditor"}),
     "/ledger.v1.Membership/GetMemberHistory": frozenset({"admin", "auditor"}),
     "/ledger.v1.Risk/CreditReport": _READERS,
+    "/ledger.v1.Risk/CreditReportStream": _READERS,
     "/ledger.v1.Risk/RecordVersions": _READERS,
     "/ledger.v1.Risk/FileDispute": frozenset({"furnisher", "inquirer", "auditor"}),
     "/ledger.v1.Risk/ResolveDispute": frozenset({"furnisher"}),

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Set
+from dataclasses import replace
 
 import grpc
 
 from ledger.errors import InvalidArgument
 from ledger.ingest import Receipt
 from ledger.risk.corrections import versions_of
-from ledger.risk.desk import RiskDesk
+from ledger.risk.desk import PendingReport, ReportAnswer, RiskDesk
 from ledger.service import convert
 from ledger.service.auth import caller_member
-from ledger.service.status import rpc
+from ledger.service.status import rpc, rpc_stream
 from ledger.v1 import records_pb2, risk_pb2, risk_pb2_grpc
 
 
@@ -28,20 +30,38 @@ class RiskServicer(risk_pb2_grpc.RiskServicer):
     def CreditReport(
         self, request: risk_pb2.CreditReportRequest, context: grpc.ServicerContext
     ) -> risk_pb2.CreditReportResponse:
+        return self._answer(request, self._start(request, context).finish())
+
+    @rpc_stream
+    def CreditReportStream(
+        self, request: risk_pb2.CreditReportRequest, context: grpc.ServicerContext
+    ) -> Iterator[risk_pb2.CreditReportChunk]:
+        pending = self._start(request, context)
+        yield risk_pb2.CreditReportChunk(early_entries=convert.history_entries_pb(pending.early))
+        sent = {e.leaf_index for e in pending.early}
+        yield risk_pb2.CreditReportChunk(answer=self._answer(request, pending.finish(), sent))
+
+    def _start(self, request: risk_pb2.CreditReportRequest, context: grpc.ServicerContext) -> PendingReport:
         if request.as_of_date:
             try:
                 dt.date.fromisoformat(request.as_of_date)
             except ValueError:
                 raise InvalidArgument(f"as_of_date: {request.as_of_date!r} is not a date (YYYY-MM-DD)") from None
-        a = self.desk.credit_report(
+        return self.desk.start_report(
             convert.submitted_one(request.inquiry), caller_member(context), request.as_of_tree_size, request.as_of_date
         )
+
+    def _answer(
+        self, request: risk_pb2.CreditReportRequest, a: ReportAnswer, sent: Set[int] = frozenset()
+    ) -> risk_pb2.CreditReportResponse:
+        """The response for ``a``; entries whose leaf index is in ``sent`` carry only index and proof."""
         known, size = request.known_tree_size, a.checkpoint.tree_size
         proof = self.desk.node.reader.consistency_to(known, size) if 0 < known < size else []
+        entries = [replace(e, leaf=b"", payload=b"", public_key=b"") if e.leaf_index in sent else e for e in a.entries]
         return risk_pb2.CreditReportResponse(
             consistency=proof,
             checkpoint=convert.checkpoint_pb(a.checkpoint),
-            entries=convert.history_entries_pb(a.entries),
+            entries=convert.history_entries_pb(entries),
             report=a.report,
             inquiry_receipt=convert.receipt_pb(a.inquiry),
         )

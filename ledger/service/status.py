@@ -1,14 +1,14 @@
 """The one place where ledger errors become gRPC statuses.
 
-Every servicer method is wrapped by ``rpc`` (unary) or reports through ``abort_with``; no servicer
-maps errors itself.
+Every servicer method is wrapped by ``rpc`` (unary response), ``rpc_stream`` (streamed response) or
+reports through ``abort_with``; no servicer maps errors itself.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import grpc
@@ -49,6 +49,22 @@ def rpc(method: F) -> F:
             abort_with(context, exc)
 
     return wrapper  # type: ignore[return-value]
+
+
+def rpc_stream(method: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
+    """Wrap a response-streaming servicer method (a generator) so LedgerErrors, raised before or
+    between its messages, become statuses."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+        try:
+            yield from method(self, request, context)
+        except Exception as exc:
+            if _is_abort(exc):
+                raise
+            abort_with(context, exc)
+
+    return wrapper
 
 
 def _is_abort(exc: Exception) -> bool:

@@ -235,6 +235,14 @@ class CreditReportResponse(_message.Message):
     consistency: _containers.RepeatedScalarFieldContainer[bytes]
     def __init__(self, checkpoint: _Optional[_Union[_ledger_pb2.Checkpoint, _Mapping]] = ..., entries: _Optional[_Iterable[_Union[_ledger_pb2.HistoryEntry, _Mapping]]] = ..., report: _Optional[_Union[Report, _Mapping]] = ..., inquiry_receipt: _Optional[_Union[_ledger_pb2.Receipt, _Mapping]] = ..., consistency: _Optional[_Iterable[bytes]] = ...) -> None: ...
 
+class CreditReportChunk(_message.Message):
+    __slots__ = ("early_entries", "answer")
+    EARLY_ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_FIELD_NUMBER: _ClassVar[int]
+    early_entries: _containers.RepeatedCompositeFieldContainer[_ledger_pb2.HistoryEntry]
+    answer: CreditReportResponse
+    def __init__(self, early_entries: _Optional[_Iterable[_Union[_ledger_pb2.HistoryEntry, _Mapping]]] = ..., answer: _Optional[_Union[CreditReportResponse, _Mapping]] = ...) -> None: ...
+
 class EntryReceipt(_message.Message):
     __slots__ = ("receipt",)
     RECEIPT_FIELD_NUMBER: _ClassVar[int]

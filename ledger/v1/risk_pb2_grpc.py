@@ -40,6 +40,11 @@ class RiskStub:
                 request_serializer=ledger_dot_v1_dot_risk__pb2.CreditReportRequest.SerializeToString,
                 response_deserializer=ledger_dot_v1_dot_risk__pb2.CreditReportResponse.FromString,
                 _registered_method=True)
+        self.CreditReportStream = channel.unary_stream(
+                '/ledger.v1.Risk/CreditReportStream',
+                request_serializer=ledger_dot_v1_dot_risk__pb2.CreditReportRequest.SerializeToString,
+                response_deserializer=ledger_dot_v1_dot_risk__pb2.CreditReportChunk.FromString,
+                _registered_method=True)
         self.FileDispute = channel.unary_unary(
                 '/ledger.v1.Risk/FileDispute',
                 request_serializer=ledger_dot_v1_dot_records__pb2.SignedRecord.SerializeToString,
@@ -72,6 +77,13 @@ class RiskServicer:
 
     def CreditReport(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreditReportStream(self, request, context):
+        """The same answer in two chunks (CreditReportChunk), for clients that verify while the node proves.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -113,6 +125,11 @@ def add_RiskServicer_to_server(servicer, server):
                     servicer.CreditReport,
                     request_deserializer=ledger_dot_v1_dot_risk__pb2.CreditReportRequest.FromString,
                     response_serializer=ledger_dot_v1_dot_risk__pb2.CreditReportResponse.SerializeToString,
+            ),
+            'CreditReportStream': grpc.unary_stream_rpc_method_handler(
+                    servicer.CreditReportStream,
+                    request_deserializer=ledger_dot_v1_dot_risk__pb2.CreditReportRequest.FromString,
+                    response_serializer=ledger_dot_v1_dot_risk__pb2.CreditReportChunk.SerializeToString,
             ),
             'FileDispute': grpc.unary_unary_rpc_method_handler(
                     servicer.FileDispute,
@@ -167,6 +184,33 @@ class Risk:
             '/ledger.v1.Risk/CreditReport',
             ledger_dot_v1_dot_risk__pb2.CreditReportRequest.SerializeToString,
             ledger_dot_v1_dot_risk__pb2.CreditReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreditReportStream(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/ledger.v1.Risk/CreditReportStream',
+            ledger_dot_v1_dot_risk__pb2.CreditReportRequest.SerializeToString,
+            ledger_dot_v1_dot_risk__pb2.CreditReportChunk.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,169 @@
+"""CreditReportStream: early entries (no proofs) once the inquiry is durable, then the answer.
+
+The client checks the early entries' signatures while the node proves them, so the answer must
+account for every early entry exactly once; a node that breaks that, or tampers with either chunk,
+is caught. Entries are shown early only where the inquiry's right to see them is already settled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import grpc
+import pytest
+
+from ledger.client import VerificationError
+from ledger.client.risk import RiskClient
+from ledger.client.signer import new_nonce
+from ledger.records.signing import EntryKind
+from ledger.v1 import ledger_pb2, risk_pb2
+
+from conftest import FIXED_NOW, Home, Served
+
+NOW_MS = int(FIXED_NOW * 1000)
+Chunks = tuple[risk_pb2.CreditReportChunk, risk_pb2.CreditReportChunk]
+
+
+def _loaded(home: Home, served: Served) -> tuple[bytes, set[str]]:
+    recs = home.records(4, 6)
+    assert all(r.HasField("receipt") for r in served.client.submit(home.sign(recs)))
+    ref = recs[0].borrower_ref
+    return ref, {r.furnisher_id for r in recs if r.borrower_ref == ref}
+
+
+def _request(rc: RiskClient, ref: bytes, purpose: int, consent: str = "c", as_of: int = 0
+             ) -> risk_pb2.CreditReportRequest:
+    q = risk_pb2.Inquiry(member_id=rc.member_id, borrower_ref=ref, purpose=purpose,  # type: ignore[arg-type]
+                         consent_ref=consent, requested_at_ms=NOW_MS, nonce=new_nonce())
+    trusted = rc.client.trusted
+    return risk_pb2.CreditReportRequest(inquiry=rc._sign(q, EntryKind.INQUIRY), as_of_tree_size=as_of,
+                                        known_tree_size=trusted.tree_size if trusted else 0)
+
+
+def _chunks(rc: RiskClient, ref: bytes) -> Chunks:
+    first, last = rc.stub.CreditReportStream(_request(rc, ref, risk_pb2.NEW_CREDIT_APPLICATION))
+    return first, last
+
+
+def test_stream_sends_entries_early_and_the_answer_refers_to_them(home: Home, served: Served) -> None:
+    ref, _ = _loaded(home, served)
+    rc = RiskClient(served.client, home.signer("bank-a"), "bank-a")
+    first, last = _chunks(rc, ref)
+    assert not first.HasField("answer") and not last.early_entries
+    early = list(first.early_entries)
+    assert early and all(h.entry.leaf and h.public_key and not h.entry.inclusion_proof for h in early)
+    answer = last.answer
+    short = [h for h in answer.entries if not h.entry.leaf]
+    assert sorted(h.entry.leaf_index for h in short) == sorted(h.entry.leaf_index for h in early)
+    assert all(h.entry.inclusion_proof and not h.public_key and not h.entry.payload for h in short)
+    # The inquiry itself was committed after the early read: it comes in full, with its proof.
+    full = [h for h in answer.entries if h.entry.leaf]
+    assert answer.inquiry_receipt.leaf_index in {h.entry.leaf_index for h in full}
+    got = rc.verify_answer(ref, answer, served.client.begin_entries([(h.entry, h.public_key) for h in early]))
+    assert len(got.entries) == len(answer.entries) and got.report.inquiries
+
+
+def test_stream_and_unary_answers_agree(home: Home, served: Served) -> None:
+    ref, _ = _loaded(home, served)
+    rc = RiskClient(served.client, home.signer("bank-a"), "bank-a")
+    streamed = rc.credit_report(ref, risk_pb2.NEW_CREDIT_APPLICATION, "c", now_ms=NOW_MS)
+    unary = rc.verify_answer(ref, rc.stub.CreditReport(_request(rc, ref, risk_pb2.NEW_CREDIT_APPLICATION)))
+    assert unary.report.tradelines == streamed.report.tradelines
+    assert len(unary.report.inquiries) == len(streamed.report.inquiries) + 1
+    assert [e.leaf_index for e in unary.entries][:-1] == [e.leaf_index for e in streamed.entries]
+
+
+def test_no_early_entries_where_the_right_to_see_them_is_not_settled(home: Home, served: Served) -> None:
+    ref, lenders = _loaded(home, served)
+    outsider = next(b for b in ("bank-a", "bank-b", "bank-c") if b not in lenders)
+    rc = RiskClient(served.client, home.signer(outsider), outsider)
+    call = rc.stub.CreditReportStream(_request(rc, ref, risk_pb2.ACCOUNT_REVIEW, ""))
+    first = next(call)
+    assert not first.early_entries and not first.HasField("answer")
+    with pytest.raises(grpc.RpcError) as err:
+        next(call)
+    assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    size = served.node.latest_checkpoint().tree_size  # type: ignore[union-attr]
+    first, last = rc.stub.CreditReportStream(_request(rc, ref, risk_pb2.NEW_CREDIT_APPLICATION, as_of=size))
+    assert not first.early_entries and last.answer.report.as_of_tree_size == size
+
+
+def test_refused_inquiry_gets_no_chunk(home: Home, served: Served) -> None:
+    ref, _ = _loaded(home, served)
+    rc = RiskClient(served.client, home.signer("bank-b"), "bank-b")
+    with pytest.raises(grpc.RpcError) as err:
+        next(rc.stub.CreditReportStream(_request(rc, ref, risk_pb2.NEW_CREDIT_APPLICATION, consent="")))
+    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION and "consent_ref" in err.value.details()
+
+
+def _short(answer: risk_pb2.CreditReportResponse) -> list[ledger_pb2.HistoryEntry]:
+    return [h for h in answer.entries if not h.entry.leaf]
+
+
+def _drop_short(early: list[ledger_pb2.HistoryEntry], a: risk_pb2.CreditReportResponse) -> None:
+    a.entries.remove(_short(a)[0])
+
+
+def _drop_early(early: list[ledger_pb2.HistoryEntry], a: risk_pb2.CreditReportResponse) -> None:
+    early.pop(0)
+
+
+def _twice(early: list[ledger_pb2.HistoryEntry], a: risk_pb2.CreditReportResponse) -> None:
+    a.entries.append(a.entries[0])
+
+
+def _payload(early: list[ledger_pb2.HistoryEntry], a: risk_pb2.CreditReportResponse) -> None:
+    early[0].entry.payload += b"\x00"
+
+
+def _early_leaf(early: list[ledger_pb2.HistoryEntry], a: risk_pb2.CreditReportResponse) -> None:
+    e = early[0].entry
+    e.leaf = e.leaf[:-1] + bytes([e.leaf[-1] ^ 1])
+
+
+def _short_proof(early: list[ledger_pb2.HistoryEntry], a: risk_pb2.CreditReportResponse) -> None:
+    _short(a)[0].entry.inclusion_proof[0] = bytes(32)
+
+
+def _moved(early: list[ledger_pb2.HistoryEntry], a: risk_pb2.CreditReportResponse) -> None:
+    # An early entry claims another entry's index (and its proof): the leaf is not at that index.
+    early[0].entry.leaf_index, early[1].entry.leaf_index = early[1].entry.leaf_index, early[0].entry.leaf_index
+
+
+def _report(early: list[ledger_pb2.HistoryEntry], a: risk_pb2.CreditReportResponse) -> None:
+    a.report.total_balance += 1
+
+
+ATTACKS: dict[str, Callable[[list[ledger_pb2.HistoryEntry], risk_pb2.CreditReportResponse], None]] = {
+    "early entry left out of the answer": _drop_short,
+    "answer refers to an entry never sent early": _drop_early,
+    "entry listed twice": _twice,
+    "early payload changed": _payload,
+    "early leaf signature changed": _early_leaf,
+    "proof of an early entry flipped": _short_proof,
+    "early entries swap indices": _moved,
+    "report not derived from the entries": _report,
+}
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_tampered_stream_is_refused(attack: str, home: Home, served: Served) -> None:
+    ref, _ = _loaded(home, served)
+    rc = RiskClient(served.client, home.signer("bank-a"), "bank-a")
+    first, last = _chunks(rc, ref)
+    early = [ledger_pb2.HistoryEntry.FromString(h.SerializeToString()) for h in first.early_entries]
+    answer = risk_pb2.CreditReportResponse.FromString(last.answer.SerializeToString())
+    ATTACKS[attack](early, answer)
+    with pytest.raises(VerificationError):
+        rc.verify_answer(ref, answer, served.client.begin_entries([(h.entry, h.public_key) for h in early]))
+
+
+def test_untampered_copy_verifies(home: Home, served: Served) -> None:
+    # The control for the attacks above: the same copying, nothing changed.
+    ref, _ = _loaded(home, served)
+    rc = RiskClient(served.client, home.signer("bank-a"), "bank-a")
+    first, last = _chunks(rc, ref)
+    early = [ledger_pb2.HistoryEntry.FromString(h.SerializeToString()) for h in first.early_entries]
+    answer = risk_pb2.CreditReportResponse.FromString(last.answer.SerializeToString())
+    got = rc.verify_answer(ref, answer, served.client.begin_entries([(h.entry, h.public_key) for h in early]))
+    assert got.report == answer.report and len(got.entries) == len(answer.entries)
