@@ -32,6 +32,18 @@ def test_history_entries_equal_field_by_field() -> None:
     assert convert.history_entries_pb([]) == []
 
 
+def test_brief_history_entries_carry_index_and_proof_only() -> None:
+    entries = [
+        ProvenEntry(0, os.urandom(114), b"payload", [os.urandom(32) for _ in range(20)], os.urandom(32)),
+        ProvenEntry(2**40 + 7, os.urandom(114), None, [os.urandom(32)], os.urandom(32)),  # erased
+        ProvenEntry(9, os.urandom(114), b"kept in full", [os.urandom(32)], os.urandom(32)),
+    ]
+    got = convert.history_entries_pb(entries, brief={0, 2**40 + 7})
+    want = [ledger_pb2.HistoryEntry(entry=ledger_pb2.LogEntry(leaf_index=e.leaf_index, inclusion_proof=e.proof))
+            for e in entries[:2]] + [_slow(entries[2])]
+    assert got == want
+
+
 def test_results_equal_field_by_field() -> None:
     cp = NodeSigner(bytes(32), "t").sign_next(None, 3, EMPTY_ROOT, 1)
     rid = os.urandom(32)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 
 from ledger.chain import Checkpoint
 from ledger.ingest import Receipt, Result
@@ -88,8 +88,9 @@ def results_pb(results: Sequence[Result]) -> list[ledger_pb2.SubmitResult]:
     return list(ledger_pb2.SubmitRecordsResponse.FromString(b"".join(parts)).results)
 
 
-def history_entries_pb(entries: Sequence[ProvenEntry]) -> list[ledger_pb2.HistoryEntry]:
-    """``HistoryEntry(entry=log_entry_pb(e), public_key=e.public_key)`` for each entry.
+def history_entries_pb(entries: Sequence[ProvenEntry], brief: Set[int] = frozenset()) -> list[ledger_pb2.HistoryEntry]:
+    """``HistoryEntry(entry=log_entry_pb(e), public_key=e.public_key)`` for each entry; for an entry
+    whose leaf index is in ``brief``, only its leaf index and inclusion proof.
 
     Hot path of every history and report answer: the entries are written straight to wire bytes
     and parsed in one C call (equal messages, far fewer Python objects than field-by-field).
@@ -97,14 +98,19 @@ def history_entries_pb(entries: Sequence[ProvenEntry]) -> list[ledger_pb2.Histor
     v = _uvarint
     parts: list[bytes] = []
     for e in entries:
-        body = b"".join([
-            b"\x08" + v(e.leaf_index) if e.leaf_index else b"",
-            b"\x12" + v(len(e.leaf)) + e.leaf if e.leaf else b"",
-            b"\x1a" + v(len(e.payload)) + e.payload if e.payload else b"",
-            b"" if e.payload is not None else b"\x20\x01",
-            *[b"\x2a" + v(len(h)) + h for h in e.proof],
-        ])
-        pk = b"\x12" + v(len(e.public_key)) + e.public_key if e.public_key else b""
+        index = b"\x08" + v(e.leaf_index) if e.leaf_index else b""
+        proof = [b"\x2a" + v(len(h)) + h for h in e.proof]
+        if e.leaf_index in brief:
+            body, pk = b"".join([index, *proof]), b""
+        else:
+            body = b"".join([
+                index,
+                b"\x12" + v(len(e.leaf)) + e.leaf if e.leaf else b"",
+                b"\x1a" + v(len(e.payload)) + e.payload if e.payload else b"",
+                b"" if e.payload is not None else b"\x20\x01",
+                *proof,
+            ])
+            pk = b"\x12" + v(len(e.public_key)) + e.public_key if e.public_key else b""
         one = b"\x0a" + v(len(body)) + body + pk  # HistoryEntry.entry, HistoryEntry.public_key
         parts.append(b"\x0a" + v(len(one)) + one)  # BorrowerHistoryResponse.entries
     return list(ledger_pb2.BorrowerHistoryResponse.FromString(b"".join(parts)).entries)

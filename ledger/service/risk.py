@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Set
-from dataclasses import replace
 
 import grpc
 
@@ -57,11 +56,10 @@ class RiskServicer(risk_pb2_grpc.RiskServicer):
         """The response for ``a``; entries whose leaf index is in ``sent`` carry only index and proof."""
         known, size = request.known_tree_size, a.checkpoint.tree_size
         proof = self.desk.node.reader.consistency_to(known, size) if 0 < known < size else []
-        entries = [replace(e, leaf=b"", payload=b"", public_key=b"") if e.leaf_index in sent else e for e in a.entries]
         return risk_pb2.CreditReportResponse(
             consistency=proof,
             checkpoint=convert.checkpoint_pb(a.checkpoint),
-            entries=convert.history_entries_pb(entries),
+            entries=convert.history_entries_pb(a.entries, sent),
             report=a.report,
             inquiry_receipt=convert.receipt_pb(a.inquiry),
         )
