@@ -18,13 +18,13 @@ from dataclasses import dataclass
 import grpc
 
 from ledger.chain import Checkpoint, CheckpointError, verify_checkpoint_signature
-from ledger.merkle import ProofError, leaf_hash, verify_consistency, verify_inclusion, verify_inclusions
+from ledger.merkle import ProofError, leaf_hash, verify_consistency, verify_inclusions
 from ledger.records.leaf import Leaf, LeafFormatError, decode_leaf
 from ledger.records.signing import EntryKind, key_id
 from ledger.service.convert import checkpoint_from_pb
 from ledger.service.status import RETRY_HINT_KEY
 from ledger.v1 import ledger_pb2, ledger_pb2_grpc, records_pb2
-from ledger.verify import BoolMask, CpuBackend, verify_one
+from ledger.verify import BoolMask, CpuBackend
 
 
 class VerificationError(Exception):
@@ -43,19 +43,21 @@ class VerifiedEntry:
 
 @dataclass(frozen=True)
 class PendingEntries:
-    """Entries begun by ``LedgerClient.begin_entries``: format, key and payload checked, signatures
-    being verified."""
+    """Entries begun by ``LedgerClient.begin_entries``: format, key and payload checked, leaf hashes
+    computed, signatures being verified. Position ``i`` in each list is the ``i``-th entry begun."""
 
-    items: list[tuple[ledger_pb2.LogEntry, bytes]]
+    indices: list[int]
+    public_keys: list[bytes]
     leaves: list[Leaf]
+    leaf_hashes: list[bytes]
     payloads: list[bytes | None]
     _verdicts: Callable[[], BoolMask]
 
     def check_signatures(self) -> None:
         """Wait for the signature verdicts; raises VerificationError naming the first bad leaf."""
-        for (e, _), good in zip(self.items, self._verdicts(), strict=True):
+        for index, good in zip(self.indices, self._verdicts(), strict=True):
             if not good:
-                raise VerificationError(f"leaf {e.leaf_index}: signature does not verify")
+                raise VerificationError(f"leaf {index}: signature does not verify")
 
 
 # Batches of this many signatures or more are verified on helper processes (see CpuBackend).
@@ -208,12 +210,17 @@ class LedgerClient:
 
         Nothing is verified until ``prove_entries`` and ``PendingEntries.check_signatures`` both pass.
         """
-        leaves = [self._leaf(e, pk) for e, pk in items]
-        verdicts = shared_verifier().start_batch(
-            [lf.message() for lf in leaves], [lf.signature for lf in leaves], [pk for _, pk in items]
-        )
-        payloads = [self._payload(e, leaf) for (e, _), leaf in zip(items, leaves, strict=True)]
-        return PendingEntries(list(items), leaves, payloads, verdicts)
+        rows = [(e.leaf_index, e.leaf, None if e.erased else e.payload, pk) for e, pk in items]
+        ids = {pk: key_id(pk) for pk in {r[3] for r in rows}}  # a report has few signers
+        leaves = [self._leaf(index, data, ids[pk]) for index, data, _, pk in rows]
+        pks = [r[3] for r in rows]
+        verdicts = shared_verifier().start_batch([lf.message() for lf in leaves], [lf.signature for lf in leaves], pks)
+        sha = hashlib.sha256
+        for (index, _, payload, _), leaf in zip(rows, leaves, strict=True):
+            if payload is not None and sha(payload).digest() != leaf.entry_id:
+                raise VerificationError(f"leaf {index}: payload does not hash to the record id")
+        return PendingEntries([r[0] for r in rows], pks, leaves, [leaf_hash(r[1]) for r in rows],
+                              [r[2] for r in rows], verdicts)
 
     @staticmethod
     def prove_entries(
@@ -222,50 +229,34 @@ class LedgerClient:
         """Check that entry ``i`` of each pending batch, with the inclusion proof given for it, is in
         ``cp``; the entries, in the order given. Raises VerificationError. Signatures are not waited for.
         """
-        leaves = [p.items[i][0] for p, i, _ in entries]
         try:
-            verify_inclusions([leaf_hash(e.leaf) for e in leaves], [e.leaf_index for e in leaves], cp.tree_size,
-                              [list(proof) for _, _, proof in entries], cp.root_hash)
+            verify_inclusions([p.leaf_hashes[i] for p, i, _ in entries], [p.indices[i] for p, i, _ in entries],
+                              cp.tree_size, [proof for _, _, proof in entries], cp.root_hash)
         except ProofError as exc:
             raise VerificationError(f"inclusion proof of {exc}") from None
         out = []
         for p, i, _ in entries:
-            e, pk = p.items[i]
             leaf = p.leaves[i]
-            out.append(VerifiedEntry(e.leaf_index, leaf.entry_id, p.payloads[i], pk, cp, leaf.kind))
+            out.append(VerifiedEntry(p.indices[i], leaf.entry_id, p.payloads[i], p.public_keys[i], cp, leaf.kind))
         return out
 
     @staticmethod
-    def _leaf(e: ledger_pb2.LogEntry, public_key: bytes) -> Leaf:
+    def _leaf(index: int, data: bytes, want_key_id: bytes) -> Leaf:
+        """The decoded leaf; raises unless it is well formed and names the key ``want_key_id``."""
         try:
-            leaf = decode_leaf(e.leaf)
+            leaf = decode_leaf(data)
         except LeafFormatError as exc:
-            raise VerificationError(f"leaf {e.leaf_index}: {exc}") from None
-        if key_id(public_key) != leaf.key_id:
-            raise VerificationError(f"leaf {e.leaf_index}: public key does not match the leaf's key id")
+            raise VerificationError(f"leaf {index}: {exc}") from None
+        if want_key_id != leaf.key_id:
+            raise VerificationError(f"leaf {index}: public key does not match the leaf's key id")
         return leaf
-
-    @staticmethod
-    def _payload(e: ledger_pb2.LogEntry, leaf: Leaf) -> bytes | None:
-        """The entry's payload (None when erased); raises unless it hashes to the leaf's entry id."""
-        payload = None if e.erased else e.payload
-        if payload is not None and hashlib.sha256(payload).digest() != leaf.entry_id:
-            raise VerificationError(f"leaf {e.leaf_index}: payload does not hash to the record id")
-        return payload
 
     def verify_entry(
         self, e: ledger_pb2.LogEntry, public_key: bytes, cp: Checkpoint
     ) -> VerifiedEntry:
         """Check leaf format, signature, payload hash and inclusion in ``cp``. Raises VerificationError."""
-        leaf = self._leaf(e, public_key)
-        if not verify_one(leaf.message(), leaf.signature, public_key):
-            raise VerificationError(f"leaf {e.leaf_index}: signature does not verify")
-        payload = self._payload(e, leaf)
-        try:
-            verify_inclusion(leaf_hash(e.leaf), e.leaf_index, cp.tree_size, list(e.inclusion_proof), cp.root_hash)
-        except ProofError as exc:
-            raise VerificationError(f"leaf {e.leaf_index}: inclusion proof: {exc}") from None
-        return VerifiedEntry(e.leaf_index, leaf.entry_id, payload, public_key, cp, leaf.kind)
+        (out,) = self.verify_entries([(e, public_key)], cp)
+        return out
 
     def get_record(self, record_id: bytes) -> VerifiedEntry:
         resp = self.log.GetRecord(ledger_pb2.GetRecordRequest(record_id=record_id))

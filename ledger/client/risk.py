@@ -87,23 +87,25 @@ class RiskClient:
         """
         early = early or self.client.begin_entries([])
         cp = self.client.accept_checkpoint(checkpoint_from_pb(resp.checkpoint), list(resp.consistency))
-        sent = {e.leaf_index: i for i, (e, _) in enumerate(early.items)}
-        late = self.client.begin_entries([(h.entry, h.public_key) for h in resp.entries if h.entry.leaf])
+        sent = {index: i for i, index in enumerate(early.indices)}
+        rows = [(h.entry, h.public_key) for h in resp.entries]
+        full = [bool(e.leaf) for e, _ in rows]
+        late = self.client.begin_entries([row for row, f in zip(rows, full, strict=True) if f])
         order: list[tuple[PendingEntries, int, Sequence[bytes]]] = []
         seen: set[int] = set()
         n_late = 0
-        for h in resp.entries:
-            e = h.entry
-            if e.leaf_index in seen:
-                raise VerificationError(f"report: leaf {e.leaf_index} is listed twice")
-            seen.add(e.leaf_index)
-            if e.leaf:
+        for (e, _), f in zip(rows, full, strict=True):
+            index = e.leaf_index
+            if index in seen:
+                raise VerificationError(f"report: leaf {index} is listed twice")
+            seen.add(index)
+            if f:
                 order.append((late, n_late, e.inclusion_proof))
                 n_late += 1
-            elif e.leaf_index in sent:
-                order.append((early, sent.pop(e.leaf_index), e.inclusion_proof))
+            elif index in sent:
+                order.append((early, sent.pop(index), e.inclusion_proof))
             else:
-                raise VerificationError(f"report: leaf {e.leaf_index} has no leaf bytes and was not sent early")
+                raise VerificationError(f"report: leaf {index} has no leaf bytes and was not sent early")
         if sent:
             raise VerificationError(f"report: leaf {min(sent)} was sent early but is not in the answer")
         entries = self.client.prove_entries(order, cp)
