@@ -7,16 +7,17 @@ is caught. Entries are shown early only where the inquiry's right to see them is
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 import pytest
 
-from ledger.client import VerificationError
+from ledger.client import LedgerClient, VerificationError
 from ledger.client.risk import RiskClient
 from ledger.client.signer import new_nonce
 from ledger.records.signing import EntryKind
-from ledger.v1 import ledger_pb2, risk_pb2
+from ledger.v1 import ledger_pb2, risk_pb2, risk_pb2_grpc
 
 from conftest import FIXED_NOW, Home, Served
 
@@ -167,3 +168,65 @@ def test_untampered_copy_verifies(home: Home, served: Served) -> None:
     answer = risk_pb2.CreditReportResponse.FromString(last.answer.SerializeToString())
     got = rc.verify_answer(ref, answer, served.client.begin_entries([(h.entry, h.public_key) for h in early]))
     assert got.report == answer.report and len(got.entries) == len(answer.entries)
+
+
+# -- a relay between client and node that reframes the stream (a network attacker) ----------------
+
+class _Relay(risk_pb2_grpc.RiskServicer):
+    """Forwards CreditReportStream to the real node and reframes its chunks."""
+
+    def __init__(self, upstream: grpc.Channel, reframe: Callable[[list[risk_pb2.CreditReportChunk]],
+                                                                  list[risk_pb2.CreditReportChunk]]) -> None:
+        self.stub = risk_pb2_grpc.RiskStub(upstream)
+        self.reframe = reframe
+
+    def CreditReportStream(self, request: risk_pb2.CreditReportRequest,
+                           context: grpc.ServicerContext) -> Iterator[risk_pb2.CreditReportChunk]:
+        yield from self.reframe(list(self.stub.CreditReportStream(request)))
+
+
+REFRAMES: dict[str, Callable[[list[risk_pb2.CreditReportChunk]], list[risk_pb2.CreditReportChunk]]] = {
+    "answer before the early entries": lambda c: [c[1], c[0]],
+    "answer withheld": lambda c: [c[0]],
+    "a third chunk": lambda c: [c[0], c[1], c[1]],
+    "early entries and answer in one chunk": lambda c: [
+        risk_pb2.CreditReportChunk(early_entries=c[0].early_entries, answer=c[1].answer)],
+}
+
+
+@pytest.fixture
+def relay(served: Served) -> Iterator[Callable[[str], grpc.Channel]]:
+    servers: list[grpc.Server] = []
+    channels: list[grpc.Channel] = []
+    upstream = grpc.insecure_channel(served.target)
+
+    def start(name: str) -> grpc.Channel:
+        server = grpc.server(ThreadPoolExecutor(2))
+        risk_pb2_grpc.add_RiskServicer_to_server(_Relay(upstream, REFRAMES.get(name, lambda c: c)), server)
+        port = server.add_insecure_port("127.0.0.1:0")
+        server.start()
+        servers.append(server)
+        channels.append(grpc.insecure_channel(f"127.0.0.1:{port}"))
+        return channels[-1]
+
+    yield start
+    for ch in [*channels, upstream]:
+        ch.close()
+    for s in servers:
+        s.stop(grace=None).wait()
+
+
+@pytest.mark.parametrize("reframe", sorted(REFRAMES))
+def test_reframed_stream_is_refused(reframe: str, home: Home, served: Served,
+                                    relay: Callable[[str], grpc.Channel]) -> None:
+    ref, _ = _loaded(home, served)
+    rc = RiskClient(LedgerClient(relay(reframe), home.node_public_key), home.signer("bank-a"), "bank-a")
+    with pytest.raises(VerificationError, match="report stream"):
+        rc.credit_report(ref, risk_pb2.NEW_CREDIT_APPLICATION, "c", now_ms=NOW_MS)
+
+
+def test_relayed_stream_unchanged_verifies(home: Home, served: Served, relay: Callable[[str], grpc.Channel]) -> None:
+    ref, _ = _loaded(home, served)
+    rc = RiskClient(LedgerClient(relay("unchanged"), home.node_public_key), home.signer("bank-a"), "bank-a")
+    got = rc.credit_report(ref, risk_pb2.NEW_CREDIT_APPLICATION, "c", now_ms=NOW_MS)
+    assert got.report.tradelines and got.report.inquiries
