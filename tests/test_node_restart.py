@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 import grpc
+import pytest
 
 from ledger.client import LedgerClient
 from ledger.ingest import Receipt
@@ -38,6 +41,19 @@ def test_reopen_continues_the_same_log(home: Home) -> None:
     proof, _first, _second = node.reader.consistency(cp1.tree_size, cp2.tree_size)
     verify_consistency(cp1.tree_size, cp2.tree_size, proof, cp1.root_hash, cp2.root_hash)
     node.close()
+
+
+def test_start_logs_the_store_check_with_its_size(home: Home, caplog: pytest.LogCaptureFixture) -> None:
+    node = open_node(home)
+    _submit(node, home, 4)
+    cp = node.latest_checkpoint()
+    node.close()
+    assert cp is not None
+    with caplog.at_level(logging.INFO, logger="ledger.node"):
+        open_node(home).close()
+    lines = [r.getMessage() for r in caplog.records if r.name == "ledger.node"]
+    assert f"checking the store: tree size {cp.tree_size} (every leaf and node)" in lines
+    assert any(m.startswith("store checked in ") and m.endswith(f"tree size {cp.tree_size}") for m in lines)
 
 
 def test_client_trusts_across_restart(home: Home) -> None:
