@@ -192,12 +192,13 @@ class LedgerClient:
         return cp
 
     def verify_entries(self, items: Sequence[tuple[ledger_pb2.LogEntry, bytes]], cp: Checkpoint) -> list[VerifiedEntry]:
-        """verify_entry for many (entry, public key) pairs against one checkpoint. Raises VerificationError.
+        """Check each (entry, public key) pair's leaf format, key id, signature, payload hash and
+        inclusion in ``cp``; the verified entries, in order. Raises VerificationError.
 
         The signatures are checked as one libsodium batch by the process's shared verifier (helper
         processes from ``CLIENT_HELPER_MIN`` signatures) while this thread checks payload hashes and
-        the inclusion proofs (paths shared by several entries are
-        hashed once; every proof is still checked whole).
+        the inclusion proofs (paths shared by several entries are hashed once; every proof is still
+        checked whole).
         """
         pending = self.begin_entries(items)
         out = self.prove_entries([(pending, i, e.inclusion_proof) for i, (e, _) in enumerate(items)], cp)
