@@ -17,16 +17,16 @@ def check_payloads(a: _Audit, entries: list[tuple[StoredEntry, bytes]], vault: V
     """Check each (entry, entry id)'s payload: it opens (sealed ones, when a vault is given) and
     hashes to the entry id. Sealed payloads are opened in one batch per call."""
     opened: list[bytes | PrivacyError | ValueError | None] = []
-    sealed = [(e, eid) for e, eid in entries if e.payload and e.payload[0] == SEALED]
+    is_sealed = [e.payload[:1] == _SEALED_HEAD for e, _ in entries]
+    sealed = [x for x, s in zip(entries, is_sealed, strict=True) if s]
     if vault is not None and sealed:
         try:
             opened = list(vault.open_each([(e.borrower_ref, eid, e.payload) for e, eid in sealed]))
         except (PrivacyError, ValueError):  # malformed beyond what open_each pins to an item
             opened = [_open_one(vault, e, eid) for e, eid in sealed]
     it = iter(opened)
-    for e, entry_id in entries:
-        got = next(it) if opened and e.payload[:1] == _SEALED_HEAD else None
-        _check_payload(a, e, entry_id, vault is not None, got)
+    for (e, entry_id), s in zip(entries, is_sealed, strict=True):
+        _check_payload(a, e, entry_id, vault is not None, next(it) if opened and s else None)
 
 
 def _open_one(vault: Vault, e: StoredEntry, entry_id: bytes) -> bytes | PrivacyError | ValueError | None:
