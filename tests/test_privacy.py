@@ -213,6 +213,17 @@ def test_gcm_open_many_flags_only_the_bad_item(fast: bool, where: str) -> None:
     assert _gcm.open_many(keys, nonces, aads, blobs) == [*pts[:m], None, *pts[m + 1 :]]
 
 
+@pytest.mark.parametrize("n", [1, 2, _gcm._FEW, _gcm._FEW + 1])
+def test_gcm_small_batches_match_the_library_on_either_side_of_the_cutover(n: int) -> None:
+    """Batches of up to _FEW items take one call per item, bigger ones the batch path: same bytes."""
+    dks, nonces, aads, pts, blobs = (x[:n] for x in _batch())
+    keys = [_gcm.GcmKey(dk) for dk in dks]
+    assert _gcm.seal_many(keys, b"".join(nonces), aads, pts) == blobs
+    assert _gcm.open_many(keys, nonces, aads, blobs) == pts
+    bad = [*blobs[:-1], flip(blobs[-1], len(blobs[-1]) - 1)]
+    assert _gcm.open_many(keys, nonces, aads, bad) == [*pts[:-1], None]
+
+
 def test_crypto_open_many() -> None:
     dks, _, _, pts, _ = _batch()
     rids = [os.urandom(32) for _ in pts]

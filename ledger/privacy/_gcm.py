@@ -61,6 +61,9 @@ _CTR_TEMPLATE: Final = [
 ]
 
 
+# Up to this many items, one ``seal``/``open`` each is cheaper than the batch path's fixed numpy
+# cost (one short payload: ~27 µs against ~4 µs; 400-byte payloads: about even at eight to ten).
+_FEW: Final = 8
 _ZERO_PAD: Final = [b"\x00" * i for i in range(16)]
 _ZERO_BLOCK: Final = b"\x00" * 16
 _Ints = npt.NDArray[np.int64]
@@ -249,7 +252,7 @@ def seal_many(
         raise ValueError("seal_many: keys, nonces, aads and plaintexts differ in length")
     if n == 0:
         return []
-    if not all(k._fast for k in keys):
+    if n <= _FEW or not all(k._fast for k in keys):
         return [k.seal(nonces[NONCE_LEN * i : NONCE_LEN * (i + 1)], a, p)
                 for i, (k, a, p) in enumerate(zip(keys, aads, plaintexts, strict=True))]
     lens = np.fromiter(map(len, plaintexts), dtype=np.int64, count=n)
@@ -274,7 +277,7 @@ def open_many(
     if len(nonces) != n or len(aads) != n or len(cts_and_tags) != n:
         raise ValueError("open_many: keys, nonces, aads and cts_and_tags differ in length")
     out: list[bytes | None] = [None] * n
-    if not all(k._fast for k in keys):
+    if n <= _FEW or not all(k._fast for k in keys):
         for i, (k, nonce, a, b) in enumerate(zip(keys, nonces, aads, cts_and_tags, strict=True)):
             with suppress(TagMismatch):
                 out[i] = k.open(nonce, a, b)
