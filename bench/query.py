@@ -27,12 +27,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import grpc
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ledger.cli.home import read_secret
 from ledger.cli.serve import node_settings
-from ledger.client import LedgerClient, RecordSigner
+from ledger.client import LedgerClient, RecordSigner, open_channel
 from ledger.client.risk import RiskClient
 from ledger.config import load_config
 from ledger.demo.synth import generate
@@ -131,7 +129,7 @@ def measure(home: Path, target: str, q: int) -> dict[str, object]:
     from ledger.chain import NodeSigner
 
     pub = NodeSigner(read_secret(home / "keys" / "node.key"), "creditledger").public_key
-    client = LedgerClient(grpc.insecure_channel(target), pub)
+    client = LedgerClient(open_channel(target), pub)
     stub = client.query
     req = ledger_pb2.BorrowerHistoryRequest(borrower_ref=TARGET)
     n_hist = len(stub.BorrowerHistory(req).entries)

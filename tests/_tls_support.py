@@ -13,7 +13,7 @@ import grpc
 
 from ledger.cli.home import init_home, read_secret
 from ledger.cli.serve import node_settings
-from ledger.client import LedgerClient, RecordSigner
+from ledger.client import LedgerClient, RecordSigner, open_channel
 from ledger.config import load_config
 from ledger.demo.synth import generate
 from ledger.members import genesis as g
@@ -64,7 +64,7 @@ class TlsNode:
             creds = grpc.ssl_channel_credentials(self.ca.cert_pem)
         else:
             creds = grpc.ssl_channel_credentials(self.ca.cert_pem, cert.key_pem, cert.cert_pem)
-        ch = grpc.secure_channel(self.target, creds)
+        ch = open_channel(self.target, creds)
         self.channels.append(ch)
         return ch
 

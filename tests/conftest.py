@@ -15,7 +15,7 @@ import pytest
 
 from ledger.cli.home import init_home, read_secret
 from ledger.cli.serve import node_settings
-from ledger.client import LedgerClient, RecordSigner
+from ledger.client import LedgerClient, RecordSigner, open_channel
 from ledger.config import load_config
 from ledger.demo.synth import generate
 from ledger.node import Node
@@ -84,7 +84,7 @@ def served(home: Home) -> Iterator[Served]:
     server, port = build_server(node, "127.0.0.1:0", insecure_dev=True)
     server.start()
     target = f"127.0.0.1:{port}"
-    channel = grpc.insecure_channel(target)
+    channel = open_channel(target)
     try:
         yield Served(node, server, target, LedgerClient(channel, home.node_public_key))
     finally:

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import grpc
 import pytest
 
-from ledger.client import LedgerClient, VerificationError
+from ledger.client import LedgerClient, VerificationError, open_channel
 from ledger.client.risk import RiskClient
 from ledger.client.signer import new_nonce
 from ledger.records.signing import EntryKind
@@ -95,6 +95,21 @@ def test_refused_inquiry_gets_no_chunk(home: Home, served: Served) -> None:
     with pytest.raises(grpc.RpcError) as err:
         next(rc.stub.CreditReportStream(_request(rc, ref, risk_pb2.NEW_CREDIT_APPLICATION, consent="")))
     assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION and "consent_ref" in err.value.details()
+
+
+@pytest.mark.parametrize("kind", ["open_channel", "grpc default"])
+def test_reports_and_refusals_read_alike_on_either_channel_kind(kind: str, home: Home, served: Served) -> None:
+    """open_channel reads server streams on the caller's thread; a default channel polls them on
+    its own thread. The client library must behave the same on both."""
+    ref, _ = _loaded(home, served)
+    ch = open_channel(served.target) if kind == "open_channel" else grpc.insecure_channel(served.target)
+    with ch:
+        rc = RiskClient(LedgerClient(ch, home.node_public_key), home.signer("bank-a"), "bank-a")
+        got = rc.credit_report(ref, risk_pb2.NEW_CREDIT_APPLICATION, "c", now_ms=NOW_MS)
+        assert got.report.tradelines and got.report.inquiries
+        with pytest.raises(grpc.RpcError) as err:
+            rc.credit_report(ref, risk_pb2.NEW_CREDIT_APPLICATION, "", now_ms=NOW_MS)
+        assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION and "consent_ref" in err.value.details()
 
 
 def _short(answer: risk_pb2.CreditReportResponse) -> list[ledger_pb2.HistoryEntry]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import grpc
 
 from ledger.cli.home import read_secret, write_secret
-from ledger.client import RecordSigner
+from ledger.client import RecordSigner, open_channel
 from ledger.config import NodeConfig, load_config
 from ledger.members import genesis as g
 from ledger.v1 import membership_pb2, membership_pb2_grpc
@@ -30,8 +30,8 @@ def channel_for(cfg: NodeConfig, target: str, member: str | None) -> grpc.Channe
             (folder / f"{member}.key").read_bytes(),
             (folder / f"{member}.pem").read_bytes(),
         )
-        return grpc.secure_channel(target, creds)
-    return grpc.insecure_channel(target)
+        return open_channel(target, creds)
+    return open_channel(target)
 
 
 def _new_key(args: argparse.Namespace) -> bytes:

@@ -16,11 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import grpc
-
 from ledger.chain import NodeSigner
 from ledger.cli.home import init_home, read_secret
-from ledger.client import LedgerClient, RecordSigner
+from ledger.client import LedgerClient, RecordSigner, open_channel
 from ledger.demo.risk_story import risk_story
 from ledger.demo.synth import generate, national_id
 from ledger.privacy.pseudonym import borrower_ref
@@ -78,7 +76,7 @@ def _run(home: Path, borrowers: int) -> int:
     _say(f"node started (pid {proc.pid}) on 127.0.0.1:{port}, store {home / 'data'}")
     try:
         node_pub = NodeSigner(read_secret(home / "keys" / "node.key"), "creditledger").public_key
-        client = LedgerClient(grpc.insecure_channel(f"127.0.0.1:{port}"), node_pub)
+        client = LedgerClient(open_channel(f"127.0.0.1:{port}"), node_pub)
         records = list(generate(ckey, BANKS, borrowers, months=12))
         signed = [signers[r.furnisher_id].sign_record(r) for r in records]
         t0 = time.monotonic()
