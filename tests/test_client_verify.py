@@ -93,3 +93,24 @@ def test_supplied_consistency_proof_is_checked(home: Home, served: Served) -> No
         client.accept_checkpoint(newer, [bytes(32)] * max(1, len(proof)))
     assert client.trusted == first
     assert client.accept_checkpoint(newer, proof) == newer and client.trusted == newer
+
+
+def test_a_proof_from_a_size_no_longer_trusted_is_not_used(home: Home, served: Served) -> None:
+    """Threads sharing a client move its trusted checkpoint between a request and its answer: a
+    proof made from the size trusted at request time must neither be applied to another size nor
+    make a good checkpoint fail; the client asks for the proof it needs."""
+    resp, _ = _history(home, served)
+    client = LedgerClient(served.client.channel, home.node_public_key)
+    first = client.accept_checkpoint(checkpoint_from_pb(resp.checkpoint))
+    served.client.submit(home.sign(home.records(1, 0, seed=79)))
+    newer = checkpoint_from_pb(served.client.log.GetCheckpoint(ledger_pb2.GetCheckpointRequest()))
+    bogus = [bytes(32)] * 3
+    with pytest.raises(VerificationError, match="not consistent"):
+        client.accept_checkpoint(newer, bogus, proof_from=first.tree_size)
+    assert client.trusted == first
+    # The proof claims to start elsewhere (the size this thread trusted before another moved it).
+    assert client.accept_checkpoint(newer, bogus, proof_from=first.tree_size - 1) == newer
+    assert client.trusted == newer
+    # An older checkpoint is checked as a prefix of the trusted one, whatever proof came with it.
+    assert client.accept_checkpoint(first, bogus, proof_from=first.tree_size) == first
+    assert client.trusted == newer

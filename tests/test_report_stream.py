@@ -112,6 +112,23 @@ def test_reports_and_refusals_read_alike_on_either_channel_kind(kind: str, home:
         assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION and "consent_ref" in err.value.details()
 
 
+def test_concurrent_reports_on_one_channel_each_verify(home: Home, served: Served) -> None:
+    """Each stream on an open_channel channel has its own completion queue: threads sharing the
+    channel (and the client) read only their own answers."""
+    ref, _ = _loaded(home, served)
+    rc = RiskClient(served.client, home.signer("bank-a"), "bank-a")
+
+    def two(i: int) -> list[int]:
+        reports = [rc.credit_report(ref, risk_pb2.NEW_CREDIT_APPLICATION, f"c{i}.{j}", now_ms=NOW_MS + 8 * i + j)
+                   for j in range(2)]
+        return [len(r.report.inquiries) for r in reports]
+
+    with ThreadPoolExecutor(4) as pool:
+        counts = [n for pair in pool.map(two, range(4)) for n in pair]
+    assert len(counts) == 8 and all(1 <= n <= 8 for n in counts)
+    assert len(rc.credit_report(ref, risk_pb2.NEW_CREDIT_APPLICATION, "after", now_ms=NOW_MS).report.inquiries) == 9
+
+
 def _short(answer: risk_pb2.CreditReportResponse) -> list[ledger_pb2.HistoryEntry]:
     return [h for h in answer.entries if not h.entry.leaf]
 

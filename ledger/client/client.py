@@ -151,21 +151,48 @@ class LedgerClient:
         """Fetch the latest checkpoint, verify it and its consistency with the trusted one."""
         return self.accept_checkpoint(checkpoint_from_pb(self.log.GetCheckpoint(ledger_pb2.GetCheckpointRequest())))
 
-    def accept_checkpoint(self, cp: Checkpoint, proof: Sequence[bytes] | None = None) -> Checkpoint:
-        """Verify ``cp``'s signature and that it extends the trusted checkpoint; then trust it.
+    def accept_checkpoint(
+        self, cp: Checkpoint, proof: Sequence[bytes] | None = None, proof_from: int | None = None
+    ) -> Checkpoint:
+        """Verify ``cp``'s signature and its consistency with the trusted checkpoint; then trust it
+        if it is newer. Raises VerificationError (bad signature, fork, split view, rewound log).
 
-        ``proof``: a consistency proof from the trusted size that came with the answer; without
-        one the client asks the node for it.
+        ``proof``: a consistency proof from tree size ``proof_from`` (default: the trusted size
+        now) to ``cp`` that came with an answer. It is used only while ``proof_from`` is the
+        trusted size (other threads sharing this client may have moved it since the request);
+        otherwise the client asks the node for the proof it needs.
+
+        Thread-safe: if the trusted checkpoint moves while ``cp`` is being checked, ``cp`` is
+        checked against the new one too, so every checkpoint this client accepts is consistent
+        with the one it trusts at the end.
         """
         try:
             verify_checkpoint_signature(cp, self.node_public_key)
         except CheckpointError as exc:
             raise VerificationError(str(exc)) from None
-        with self._lock:
-            old = self._trusted
-        if old is not None and cp.tree_size < old.tree_size:
-            return self._check_older(cp, old)
-        if old is not None and old.tree_size > 0 and cp.tree_size > old.tree_size:
+        if proof_from is None:
+            proof_from = self._trusted.tree_size if self._trusted is not None else 0
+        while True:
+            with self._lock:
+                old = self._trusted
+            given = proof if old is not None and proof_from == old.tree_size else None
+            self._check_against(cp, old, given)
+            with self._lock:
+                if self._trusted is old:
+                    if old is None or cp.tree_size > old.tree_size:
+                        self._trusted = cp
+                    return cp
+
+    def _check_against(self, cp: Checkpoint, old: Checkpoint | None, proof: Sequence[bytes] | None) -> None:
+        """Raise VerificationError unless ``cp`` and ``old`` are one log (either may be the older)."""
+        if old is None:
+            return
+        if cp.tree_size < old.tree_size:
+            self._check_older(cp, old)
+        elif cp.tree_size == old.tree_size:
+            if cp.root_hash != old.root_hash:
+                raise VerificationError(f"split view: two roots for tree size {cp.tree_size}")
+        elif old.tree_size > 0:
             if not proof:
                 proof = self.log.GetConsistencyProof(
                     ledger_pb2.GetConsistencyProofRequest(first_size=old.tree_size, second_size=cp.tree_size)
@@ -174,14 +201,8 @@ class LedgerClient:
                 verify_consistency(old.tree_size, cp.tree_size, list(proof), old.root_hash, cp.root_hash)
             except ProofError as exc:
                 raise VerificationError(f"checkpoint {cp.sequence} is not consistent with trusted: {exc}") from None
-        elif old is not None and cp.tree_size == old.tree_size and cp.root_hash != old.root_hash:
-            raise VerificationError(f"split view: two roots for tree size {cp.tree_size}")
-        with self._lock:
-            if self._trusted is None or cp.tree_size >= self._trusted.tree_size:
-                self._trusted = cp
-        return cp
 
-    def _check_older(self, cp: Checkpoint, trusted: Checkpoint) -> Checkpoint:
+    def _check_older(self, cp: Checkpoint, trusted: Checkpoint) -> None:
         resp = self.log.GetConsistencyProof(
             ledger_pb2.GetConsistencyProofRequest(first_size=cp.tree_size, second_size=trusted.tree_size)
         )
@@ -189,7 +210,6 @@ class LedgerClient:
             verify_consistency(cp.tree_size, trusted.tree_size, list(resp.proof), cp.root_hash, trusted.root_hash)
         except ProofError as exc:
             raise VerificationError(f"older checkpoint {cp.sequence} is not a prefix of trusted: {exc}") from None
-        return cp
 
     def verify_entries(self, items: Sequence[tuple[ledger_pb2.LogEntry, bytes]], cp: Checkpoint) -> list[VerifiedEntry]:
         """Check each (entry, public key) pair's leaf format, key id, signature, payload hash and

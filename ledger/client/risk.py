@@ -86,7 +86,8 @@ class RiskClient:
         must equal the node's. Raises VerificationError otherwise.
         """
         early = early or self.client.begin_entries([])
-        cp = self.client.accept_checkpoint(checkpoint_from_pb(resp.checkpoint), list(resp.consistency))
+        cp = self.client.accept_checkpoint(checkpoint_from_pb(resp.checkpoint), list(resp.consistency),
+                                           resp.consistency_from)
         sent = {index: i for i, index in enumerate(early.indices)}
         rows = [(h.entry, h.public_key) for h in resp.entries]
         full = [bool(e.leaf) for e, _ in rows]

@@ -58,6 +58,7 @@ class RiskServicer(risk_pb2_grpc.RiskServicer):
         proof = self.desk.node.reader.consistency_to(known, size) if 0 < known < size else []
         return risk_pb2.CreditReportResponse(
             consistency=proof,
+            consistency_from=known if proof else 0,
             checkpoint=convert.checkpoint_pb(a.checkpoint),
             entries=convert.history_entries_pb(a.entries, sent),
             report=a.report,

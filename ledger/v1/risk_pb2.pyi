@@ -222,18 +222,20 @@ class CreditReportRequest(_message.Message):
     def __init__(self, inquiry: _Optional[_Union[_records_pb2.SignedRecord, _Mapping]] = ..., as_of_tree_size: _Optional[int] = ..., as_of_date: _Optional[str] = ..., known_tree_size: _Optional[int] = ...) -> None: ...
 
 class CreditReportResponse(_message.Message):
-    __slots__ = ("checkpoint", "entries", "report", "inquiry_receipt", "consistency")
+    __slots__ = ("checkpoint", "entries", "report", "inquiry_receipt", "consistency", "consistency_from")
     CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
     ENTRIES_FIELD_NUMBER: _ClassVar[int]
     REPORT_FIELD_NUMBER: _ClassVar[int]
     INQUIRY_RECEIPT_FIELD_NUMBER: _ClassVar[int]
     CONSISTENCY_FIELD_NUMBER: _ClassVar[int]
+    CONSISTENCY_FROM_FIELD_NUMBER: _ClassVar[int]
     checkpoint: _ledger_pb2.Checkpoint
     entries: _containers.RepeatedCompositeFieldContainer[_ledger_pb2.HistoryEntry]
     report: Report
     inquiry_receipt: _ledger_pb2.Receipt
     consistency: _containers.RepeatedScalarFieldContainer[bytes]
-    def __init__(self, checkpoint: _Optional[_Union[_ledger_pb2.Checkpoint, _Mapping]] = ..., entries: _Optional[_Iterable[_Union[_ledger_pb2.HistoryEntry, _Mapping]]] = ..., report: _Optional[_Union[Report, _Mapping]] = ..., inquiry_receipt: _Optional[_Union[_ledger_pb2.Receipt, _Mapping]] = ..., consistency: _Optional[_Iterable[bytes]] = ...) -> None: ...
+    consistency_from: int
+    def __init__(self, checkpoint: _Optional[_Union[_ledger_pb2.Checkpoint, _Mapping]] = ..., entries: _Optional[_Iterable[_Union[_ledger_pb2.HistoryEntry, _Mapping]]] = ..., report: _Optional[_Union[Report, _Mapping]] = ..., inquiry_receipt: _Optional[_Union[_ledger_pb2.Receipt, _Mapping]] = ..., consistency: _Optional[_Iterable[bytes]] = ..., consistency_from: _Optional[int] = ...) -> None: ...
 
 class CreditReportChunk(_message.Message):
     __slots__ = ("early_entries", "answer")
