@@ -14,15 +14,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import grpc
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
 from ledger.chain import NodeSigner  # noqa: E402
 from ledger.cli.home import read_secret  # noqa: E402
-from ledger.client import LedgerClient  # noqa: E402
+from ledger.client import LedgerClient, open_channel  # noqa: E402
 from ledger.v1 import records_pb2  # noqa: E402
 
 from _workload import BANKS, make_home, read_workload, write_workload  # noqa: E402
@@ -92,7 +90,7 @@ class Node:
         port, mport = ready.read_text().split()
         self.port, self.metrics_port = int(port), int(mport)
         self.target = f"127.0.0.1:{self.port}"
-        self.channel = grpc.insecure_channel(
+        self.channel = open_channel(
             self.target,
             options=[("grpc.max_send_message_length", 64 << 20), ("grpc.max_receive_message_length", 64 << 20)],
         )

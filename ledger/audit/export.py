@@ -119,15 +119,13 @@ def consistency_offline(cps: list[Checkpoint], store: RocksStore, node_public_ke
 
 def consistency_online(cps: list[Checkpoint], target: str, node_public_key: bytes) -> ConsistencyReport:
     """Check every exported checkpoint against a live node's head, proofs fetched over gRPC."""
-    import grpc
-
-    from ledger.client import LedgerClient
+    from ledger.client import LedgerClient, open_channel
     from ledger.client.client import VerificationError
 
     t0 = time.perf_counter()
     rep = ConsistencyReport()
     good = _check_export_signatures(cps, node_public_key, rep)
-    with grpc.insecure_channel(target) as ch:
+    with open_channel(target) as ch:
         head = LedgerClient(ch, node_public_key).checkpoint()  # signature verified
         rep.head_tree_size, rep.head_sequence = head.tree_size, head.sequence
         for cp in good:
