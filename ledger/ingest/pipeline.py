@@ -8,6 +8,13 @@ Two threads form a two-stage pipeline, so block k+1 is verified while block k is
 
 Durability contract: a caller's future resolves with a Receipt only after the WriteBatch holding the
 entry and the checkpoint that includes it was written and its WAL synced (RocksStore.commit_block).
+
+Small blocks (at most ``FAST_LANE_MAX`` entries: a lone inquiry, dispute or record) are committed by
+the verifier thread itself when no earlier block awaits the committer, the same way and under the
+same commit lock, so blocks still commit in the order they were verified. Why: a credit report waits
+for its inquiry's block, and each thread hand-off costs a wake-up and a GIL hand-over; on 2 cores
+report p50 was lower in 10 of 14 side-by-side rounds (median -0.16 ms, up to -0.83 ms), and lower
+for a borrower spread over the log in 11 of 14. Tests: tests/test_small_blocks.py.
 """
 
 from __future__ import annotations
@@ -53,6 +60,9 @@ class _Batch:
 
 _STOP = object()
 
+# Inquiries, disputes and single records are one entry; a bank's batches are far larger.
+FAST_LANE_MAX = 8
+
 
 class Pipeline:
     """Owns the verifier and committer threads. Thread-safe ``submit``."""
@@ -75,6 +85,9 @@ class Pipeline:
         self._lock = threading.Lock()
         self._closed = False
         self._committing = threading.Event()
+        # Held by whoever commits a block, the committer thread or the verifier (small blocks): one writer.
+        self._commit_lock = threading.Lock()
+        self._handed = 0  # blocks handed to the committer thread and not yet committed
         self._held: dict[str, list[_Batch]] = {}  # the block each stage is working on
         self._dead: Exception | None = None
         self._threads = [
@@ -176,12 +189,26 @@ class Pipeline:
                 verdicts = self._verify(items)
                 if self._dead is not None:  # the committer died: nobody will take this block
                     self._fail(block, self._dead)
-                else:
+                elif not self._commit_here(block, items, verdicts):
+                    with self._lock:
+                        self._handed += 1
                     self._to_commit.put((block, items, verdicts))
                 self._held.pop("verifier", None)
             if stop:
                 self._to_commit.put(_STOP)
                 return
+
+    def _commit_here(self, block: list[_Batch], items: list[Prepared], verdicts: list[bool]) -> bool:
+        """Commit a small block on the verifier thread when the committer has nothing before it;
+        False (nothing done) otherwise. Saves a thread hand-off for a lone inquiry or dispute."""
+        if len(items) > FAST_LANE_MAX:
+            return False
+        with self._lock:
+            if self._handed:  # an earlier block is still to be committed: keep the order
+                return False
+        with self._commit_lock:  # the committer thread is idle or between blocks
+            self._commit(block, items, verdicts)
+        return True
 
     def _verify(self, items: list[Prepared]) -> list[bool]:
         t0 = time.perf_counter()
@@ -206,8 +233,11 @@ class Pipeline:
             self._held["committer"] = block
             self._committing.set()
             try:
-                self._commit(block, items, verdicts)
+                with self._commit_lock:
+                    self._commit(block, items, verdicts)
             finally:
+                with self._lock:
+                    self._handed -= 1
                 if self._to_commit.empty():
                     self._committing.clear()
             self._held.pop("committer", None)
