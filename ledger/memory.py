@@ -6,7 +6,9 @@ Two parts, both started by ``creditledger serve``:
 * ``bound_malloc``: every thread (RPC pool, pipeline stages, RocksDB) would otherwise get its own
   malloc arena, and the mmap threshold ratchets up after large blocks are freed, so multi-MB buffers
   (a block's payloads, WriteBatches, memtable blocks) would land in arena heaps. Two arenas and a
-  fixed mmap threshold instead: large buffers are mapped and returned whole.
+  fixed mmap threshold of 12 KiB instead: buffers from 12 KiB up, the block cache's 16 KiB blocks
+  (ledger/store/rocks.py) among them, are mapped and returned whole, so the cache's churn leaves
+  no holes in the heaps. It costs a map and an unmap per such buffer (ingest ~8% slower on 2 cores).
 * ``Trimmer``: the block cache and the pipeline free small chunks all over the heaps; glibc keeps
   those free pages resident (``creditledger_heap_bytes{part="free"}`` grows while ``in_use`` stays
   flat). ``malloc_trim`` every few seconds hands free pages back, so RSS follows live data.
@@ -23,6 +25,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
+MMAP_THRESHOLD = 12 << 10  # below the store's 16 KiB blocks (see the module docstring)
 
 
 @functools.cache
@@ -39,7 +42,7 @@ def bound_malloc() -> bool:
     c = libc()
     if c is None or not hasattr(c, "mallopt"):
         return False
-    settings = ((_M_MMAP_THRESHOLD, 256 << 10), (_M_TRIM_THRESHOLD, 1 << 20), (_M_ARENA_MAX, 2))
+    settings = ((_M_MMAP_THRESHOLD, MMAP_THRESHOLD), (_M_TRIM_THRESHOLD, 1 << 20), (_M_ARENA_MAX, 2))
     return all(c.mallopt(opt, val) == 1 for opt, val in settings)
 
 

@@ -60,6 +60,13 @@ def _multi_get(cf: Rdict, keys: list[bytes]) -> list[bytes | None]:
 
 
 BLOCK_CACHE_BYTES = 32 << 20
+# Data and index/filter blocks of 16 KiB, above the node's malloc mmap threshold (ledger/memory.py):
+# a cached block that no free heap chunk can hold gets its own mapping, and gives its pages back
+# whole when evicted. At RocksDB's
+# 4 KiB, evicted blocks left ~4 KiB holes in the C heap that no trim can return (malloc_info after a
+# soak: 2,038 free chunks of 3.5-4 KiB, 7.8 MiB) and RSS crept with the block cache's churn.
+# docs/METRICS.md, "Memory over time", has the soak numbers and the cost (ingest ~8% slower on 2 cores).
+BLOCK_BYTES = 16 << 10
 # Merkle nodes never change once written, so upper-level nodes (each shared by the proofs of
 # 2**level leaves) are kept in memory after the first read, least recently used dropped first.
 # Bounded (NODE_CACHE_MAX entries, ~2 MB) so a node's memory stays flat as the log grows.
@@ -88,7 +95,8 @@ def _options(cache: Cache) -> Options:
     table.set_cache_index_and_filter_blocks(True)
     table.set_index_type(BlockBasedIndexType.two_level_index_search())
     table.set_partition_filters(True)
-    table.set_metadata_block_size(4096)
+    table.set_block_size(BLOCK_BYTES)
+    table.set_metadata_block_size(BLOCK_BYTES)
     table.set_pin_top_level_index_and_filter(True)
     table.set_pin_l0_filter_and_index_blocks_in_cache(True)
     table.set_bloom_filter(10, False)
