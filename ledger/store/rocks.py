@@ -62,10 +62,10 @@ def _multi_get(cf: Rdict, keys: list[bytes]) -> list[bytes | None]:
 BLOCK_CACHE_BYTES = 32 << 20
 # Data and index/filter blocks of 16 KiB, above the node's malloc mmap threshold (ledger/memory.py):
 # a cached block that no free heap chunk can hold gets its own mapping, and gives its pages back
-# whole when evicted. At RocksDB's
-# 4 KiB, evicted blocks left ~4 KiB holes in the C heap that no trim can return (malloc_info after a
-# soak: 2,038 free chunks of 3.5-4 KiB, 7.8 MiB) and RSS crept with the block cache's churn.
-# docs/METRICS.md, "Memory over time", has the soak numbers and the cost (ingest ~8% slower on 2 cores).
+# whole when evicted. At RocksDB's 4 KiB, evicted blocks left ~4 KiB holes in the C heap that no
+# trim can return (malloc_info after a soak: 2,038 free chunks of 3.5-4 KiB, 7.8 MiB), and RSS
+# crept with the block cache's churn. docs/METRICS.md, "Memory over time", has the soak numbers
+# and the cost (ingest ~8% slower on 2 cores).
 BLOCK_BYTES = 16 << 10
 # Merkle nodes never change once written, so upper-level nodes (each shared by the proofs of
 # 2**level leaves) are kept in memory after the first read, least recently used dropped first.
