@@ -14,6 +14,7 @@ from rocksdict import (
     BlockBasedIndexType,
     BlockBasedOptions,
     Cache,
+    DBCompressionType,
     Options,
     Rdict,
     ReadOptions,
@@ -67,6 +68,14 @@ BLOCK_CACHE_BYTES = 32 << 20
 # crept with the block cache's churn. docs/METRICS.md, "Memory over time", has the soak numbers
 # and the cost (ingest ~8% slower on 2 cores).
 BLOCK_BYTES = 16 << 10
+# Compaction sized to the 2 MiB memtables below. RocksDB's defaults (64 MiB files, a 256 MiB base
+# level) suit 64 MiB memtables: with ours, each L0 compaction of the random-keyed families (ids,
+# borrowers) merged 8 MiB of new keys into a base level of up to 256 MiB, so compaction's CPU grew
+# with the store (0.02 -> 0.34 cores within a 150 s soak) and a 2-core node fell behind 80% of its
+# start-up capacity. A base level about the size of L0 at its compaction trigger (4 x 2 MiB), as
+# RocksDB's tuning guide advises, and small files keep each compaction small.
+LEVEL_BASE_BYTES = 16 << 20
+TARGET_FILE_BYTES = 4 << 20
 # Merkle nodes never change once written, so upper-level nodes (each shared by the proofs of
 # 2**level leaves) are kept in memory after the first read, least recently used dropped first.
 # Bounded (NODE_CACHE_MAX entries, ~2 MB) so a node's memory stays flat as the log grows.
@@ -85,6 +94,11 @@ def _options(cache: Cache) -> Options:
     # (bench/soak.py): 2 MiB steps, out of phase across families, keep RSS flat.
     opt.set_db_write_buffer_size(32 << 20)
     opt.set_write_buffer_size(2 << 20)
+    opt.set_max_bytes_for_level_base(LEVEL_BASE_BYTES)
+    opt.set_target_file_size_base(TARGET_FILE_BYTES)
+    # Payloads are AES-GCM ciphertext and keys are hashes and leaf indices: nothing compresses, so
+    # Snappy (RocksDB's default) only spent CPU on every block written and read to find that out.
+    opt.set_compression_type(DBCompressionType.none())
     # Index and filter blocks live in one bounded, shared block cache instead of growing with the
     # number of SST files; bloom filters make the id lookups of new (absent) entries cheap. They
     # are partitioned into small blocks: a monolithic filter of a large SST file (MBs) does not fit

@@ -1,0 +1,68 @@
+"""The store's RocksDB tuning reaches every column family, read back from the OPTIONS file RocksDB
+itself writes: compactions sized to the 2 MiB memtables (a small base level and small files), and no
+compression of data that does not compress."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from rocksdict import DBCompressionType, Options, Rdict
+
+from ledger.store import RocksStore
+from ledger.store.rocks import CF_META, COLUMN_FAMILIES, LEVEL_BASE_BYTES, TARGET_FILE_BYTES
+
+_SECTION = re.compile(r'^\[CFOptions "(?P<name>[^"]+)"\]$')
+
+
+def _cf_options(data: Path) -> dict[str, dict[str, str]]:
+    """Each column family's options from the newest OPTIONS-<n> file in ``data``."""
+    latest = max(data.glob("OPTIONS-*"), key=lambda p: int(p.name.split("-")[1]))
+    out: dict[str, dict[str, str]] = {}
+    cur: dict[str, str] | None = None
+    for line in latest.read_text().splitlines():
+        line = line.strip()
+        if line.startswith("["):
+            m = _SECTION.match(line)
+            cur = out.setdefault(m["name"], {}) if m else None
+        elif cur is not None and "=" in line:
+            key, _, value = line.partition("=")
+            cur[key] = value
+    return out
+
+
+def test_every_column_family_compacts_in_small_steps_without_compression(tmp_path: Path) -> None:
+    RocksStore(tmp_path / "data").close()
+    opts = _cf_options(tmp_path / "data")
+    assert set(COLUMN_FAMILIES) <= set(opts), sorted(opts)
+    for name in COLUMN_FAMILIES:
+        o = opts[name]
+        assert o["compression"] == "kNoCompression", (name, o["compression"])
+        assert int(o["max_bytes_for_level_base"]) == LEVEL_BASE_BYTES, name
+        assert int(o["target_file_size_base"]) == TARGET_FILE_BYTES, name
+        # The base level is about L0's size at its compaction trigger, as the tuning assumes.
+        l0 = int(o["write_buffer_size"]) * int(o["level0_file_num_compaction_trigger"])
+        assert l0 <= LEVEL_BASE_BYTES <= 4 * l0, (name, l0)
+
+
+def test_a_store_written_with_snappy_opens_reads_and_takes_the_new_tuning(tmp_path: Path) -> None:
+    # Stores from before the tuning hold Snappy-compressed files; they must stay readable, and the
+    # files compaction writes from then on follow the new options.
+    data = tmp_path / "data"
+    old = Options(raw_mode=True)
+    old.create_if_missing(True)
+    old.create_missing_column_families(True)
+    old.set_compression_type(DBCompressionType.snappy())
+    db = Rdict(str(data), old, column_families={n: Options(raw_mode=True) for n in COLUMN_FAMILIES})
+    meta = db.get_column_family(CF_META)
+    meta[b"probe"] = b"x" * 4096
+    meta.flush(True)
+    meta.close()
+    db.close()
+    assert _cf_options(data)[CF_META]["compression"] == "kSnappyCompression"
+    store = RocksStore(data)
+    try:
+        assert store.meta(b"probe") == b"x" * 4096
+    finally:
+        store.close()
+    assert _cf_options(data)[CF_META]["compression"] == "kNoCompression"
