@@ -23,6 +23,10 @@ def test_history_entries_equal_field_by_field() -> None:
         ProvenEntry(2**40 + 7, os.urandom(114), None, [], os.urandom(32)),  # erased, no proof
         ProvenEntry(5, os.urandom(114), b"", [os.urandom(32)], b""),  # empty payload, unknown key
         ProvenEntry(300, b"", os.urandom(5000), [os.urandom(32) for _ in range(3)], os.urandom(32)),
+        # Proof elements other than 32 bytes take the element-at-a-time path; the encoding must not
+        # depend on which path ran (a node never stores such hashes, a client must still see them).
+        ProvenEntry(11, os.urandom(114), b"p", [os.urandom(32), os.urandom(31), b"", os.urandom(200)], b""),
+        ProvenEntry(12, os.urandom(114), b"p", [os.urandom(33)], os.urandom(32)),
     ]
     fast = convert.history_entries_pb(entries)
     assert fast == [_slow(e) for e in entries]
@@ -36,11 +40,12 @@ def test_brief_history_entries_carry_index_and_proof_only() -> None:
     entries = [
         ProvenEntry(0, os.urandom(114), b"payload", [os.urandom(32) for _ in range(20)], os.urandom(32)),
         ProvenEntry(2**40 + 7, os.urandom(114), None, [os.urandom(32)], os.urandom(32)),  # erased
+        ProvenEntry(4, os.urandom(114), b"odd proof", [os.urandom(32), os.urandom(16)], os.urandom(32)),
         ProvenEntry(9, os.urandom(114), b"kept in full", [os.urandom(32)], os.urandom(32)),
     ]
-    got = convert.history_entries_pb(entries, brief={0, 2**40 + 7})
+    got = convert.history_entries_pb(entries, brief={0, 2**40 + 7, 4})
     want = [ledger_pb2.HistoryEntry(entry=ledger_pb2.LogEntry(leaf_index=e.leaf_index, inclusion_proof=e.proof))
-            for e in entries[:2]] + [_slow(entries[2])]
+            for e in entries[:3]] + [_slow(entries[3])]
     assert got == want
 
 

@@ -88,6 +88,19 @@ def results_pb(results: Sequence[Result]) -> list[ledger_pb2.SubmitResult]:
     return list(ledger_pb2.SubmitRecordsResponse.FromString(b"".join(parts)).results)
 
 
+_HASH_TAG = b"\x2a\x20"  # LogEntry.inclusion_proof (field 5, bytes) holding 32 bytes
+
+
+def _proof_field(proof: Sequence[bytes]) -> bytes:
+    """The encoded ``inclusion_proof`` elements of a LogEntry: one join when every hash is 32 bytes
+    (every stored Merkle node is), an element at a time otherwise."""
+    if not proof:
+        return b""
+    if set(map(len, proof)) == {32}:
+        return _HASH_TAG + _HASH_TAG.join(proof)
+    return b"".join([b"\x2a" + _uvarint(len(h)) + h for h in proof])
+
+
 def history_entries_pb(entries: Sequence[ProvenEntry], brief: Set[int] = frozenset()) -> list[ledger_pb2.HistoryEntry]:
     """``HistoryEntry(entry=log_entry_pb(e), public_key=e.public_key)`` for each entry; for an entry
     whose leaf index is in ``brief``, only its leaf index and inclusion proof.
@@ -99,16 +112,16 @@ def history_entries_pb(entries: Sequence[ProvenEntry], brief: Set[int] = frozens
     parts: list[bytes] = []
     for e in entries:
         index = b"\x08" + v(e.leaf_index) if e.leaf_index else b""
-        proof = [b"\x2a" + v(len(h)) + h for h in e.proof]
+        proof = _proof_field(e.proof)
         if e.leaf_index in brief:
-            body, pk = b"".join([index, *proof]), b""
+            body, pk = index + proof, b""
         else:
             body = b"".join([
                 index,
                 b"\x12" + v(len(e.leaf)) + e.leaf if e.leaf else b"",
                 b"\x1a" + v(len(e.payload)) + e.payload if e.payload else b"",
                 b"" if e.payload is not None else b"\x20\x01",
-                *proof,
+                proof,
             ])
             pk = b"\x12" + v(len(e.public_key)) + e.public_key if e.public_key else b""
         one = b"\x0a" + v(len(body)) + body + pk  # HistoryEntry.entry, HistoryEntry.public_key
