@@ -10,9 +10,10 @@ from pathlib import Path
 from rocksdict import DBCompressionType, Options, Rdict
 
 from ledger.store import RocksStore
-from ledger.store.rocks import CF_META, COLUMN_FAMILIES, LEVEL_BASE_BYTES, TARGET_FILE_BYTES
+from ledger.store.rocks import CF_META, COLUMN_FAMILIES, LEVEL_BASE_BYTES, OPEN_FILES_MAX, TARGET_FILE_BYTES
 
 _SECTION = re.compile(r'^\[CFOptions "(?P<name>[^"]+)"\]$')
+_DB_SECTION = "[DBOptions]"
 
 
 def _cf_options(data: Path) -> dict[str, dict[str, str]]:
@@ -24,7 +25,7 @@ def _cf_options(data: Path) -> dict[str, dict[str, str]]:
         line = line.strip()
         if line.startswith("["):
             m = _SECTION.match(line)
-            cur = out.setdefault(m["name"], {}) if m else None
+            cur = out.setdefault(m["name"] if m else line, {}) if m or line == _DB_SECTION else None
         elif cur is not None and "=" in line:
             key, _, value = line.partition("=")
             cur[key] = value
@@ -66,3 +67,37 @@ def test_a_store_written_with_snappy_opens_reads_and_takes_the_new_tuning(tmp_pa
     finally:
         store.close()
     assert _cf_options(data)[CF_META]["compression"] == "kNoCompression"
+
+
+def test_open_files_are_bounded_below_the_units_descriptor_limit(tmp_path: Path) -> None:
+    RocksStore(tmp_path / "data").close()
+    db = _cf_options(tmp_path / "data")[_DB_SECTION]
+    assert int(db["max_open_files"]) == OPEN_FILES_MAX
+    unit = (Path(__file__).resolve().parents[1] / "ops" / "creditledger.service").read_text()
+    (limit,) = re.findall(r"^LimitNOFILE=(\d+)$", unit, re.MULTILINE)
+    assert int(limit) // 2 >= OPEN_FILES_MAX  # room for WAL, sockets, certificates and the rest
+
+
+def test_a_store_with_more_files_than_the_bound_reads_back_whole(tmp_path: Path) -> None:
+    # 40 flushed files in one family, opened with RocksDB's smallest bound (20): every row reads
+    # back, whether its file is still open or has to be reopened.
+    data = tmp_path / "data"
+    old = Options(raw_mode=True)
+    old.create_if_missing(True)
+    old.create_missing_column_families(True)
+    cf_opt = Options(raw_mode=True)
+    cf_opt.set_disable_auto_compactions(True)
+    db = Rdict(str(data), old, column_families={n: cf_opt for n in COLUMN_FAMILIES})
+    meta = db.get_column_family(CF_META)
+    for i in range(40):
+        meta[b"row-%03d" % i] = bytes([i]) * 100
+        meta.flush(True)
+    meta.close()
+    db.close()
+    assert len(list(data.glob("*.sst"))) >= 40
+    store = RocksStore(data, max_open_files=20)
+    try:
+        assert [store.meta(b"row-%03d" % i) for i in range(40)] == [bytes([i]) * 100 for i in range(40)]
+        assert [v for _, v in store.meta_prefix(b"row-")] == [bytes([i]) * 100 for i in range(40)]
+    finally:
+        store.close()

@@ -76,6 +76,10 @@ BLOCK_BYTES = 16 << 10
 # RocksDB's tuning guide advises, and small files keep each compaction small.
 LEVEL_BASE_BYTES = 16 << 20
 TARGET_FILE_BYTES = 4 << 20
+# Open SST files stay well below the systemd unit's LimitNOFILE (65,536). A store holds one file
+# per 2-4 MiB (see above), so past ~40 GiB RocksDB closes its least recently used files and reopens
+# them when read (a cold read pays the open) instead of failing with "Too many open files".
+OPEN_FILES_MAX = 20_000
 # Merkle nodes never change once written, so upper-level nodes (each shared by the proofs of
 # 2**level leaves) are kept in memory after the first read, least recently used dropped first.
 # Bounded (NODE_CACHE_MAX entries, ~2 MB) so a node's memory stays flat as the log grows.
@@ -121,11 +125,12 @@ def _options(cache: Cache) -> Options:
 class RocksStore:
     """The node's RocksDB store. Open one per data dir; RocksDB's own lock refuses a second opener."""
 
-    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+    def __init__(self, path: str | Path, *, read_only: bool = False, max_open_files: int = OPEN_FILES_MAX) -> None:
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
         self._cache = Cache(BLOCK_CACHE_BYTES)
         opt = _options(self._cache)
+        opt.set_max_open_files(max_open_files)
         cfs = {name: _options(self._cache) for name in COLUMN_FAMILIES}
         access = AccessType.read_only() if read_only else AccessType.read_write()
         try:
