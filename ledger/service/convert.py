@@ -7,6 +7,7 @@ from collections.abc import Sequence, Set
 from ledger.chain import Checkpoint
 from ledger.ingest import Receipt, Result
 from ledger.ingest.prepare import Submitted
+from ledger.merkle import HASH_SIZE
 from ledger.query import ProvenEntry
 from ledger.v1 import ledger_pb2, records_pb2
 
@@ -60,6 +61,9 @@ def _uvarint(v: int) -> bytes:
     return _SMALL_VARINTS[v] if v < 16384 else _varint(v)
 
 
+_HASH_TAG = b"\x2a" + _uvarint(HASH_SIZE)  # the tag and length of one proof element
+
+
 def results_pb(results: Sequence[Result]) -> list[ledger_pb2.SubmitResult]:
     """One SubmitResult per result; checkpoints shared by a block are converted once.
 
@@ -88,15 +92,12 @@ def results_pb(results: Sequence[Result]) -> list[ledger_pb2.SubmitResult]:
     return list(ledger_pb2.SubmitRecordsResponse.FromString(b"".join(parts)).results)
 
 
-_HASH_TAG = b"\x2a\x20"  # LogEntry.inclusion_proof (field 5, bytes) holding 32 bytes
-
-
 def _proof_field(proof: Sequence[bytes]) -> bytes:
-    """The encoded ``inclusion_proof`` elements of a LogEntry: one join when every hash is 32 bytes
-    (every stored Merkle node is), an element at a time otherwise."""
+    """The encoded ``inclusion_proof`` elements (LogEntry field 5) of a proof: one join when every
+    hash is HASH_SIZE bytes (every stored Merkle node is), an element at a time otherwise."""
     if not proof:
         return b""
-    if set(map(len, proof)) == {32}:
+    if set(map(len, proof)) == {HASH_SIZE}:
         return _HASH_TAG + _HASH_TAG.join(proof)
     return b"".join([b"\x2a" + _uvarint(len(h)) + h for h in proof])
 
