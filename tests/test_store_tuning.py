@@ -12,29 +12,38 @@ from rocksdict import DBCompressionType, Options, Rdict
 from ledger.store import RocksStore
 from ledger.store.rocks import CF_META, COLUMN_FAMILIES, LEVEL_BASE_BYTES, OPEN_FILES_MAX, TARGET_FILE_BYTES
 
-_SECTION = re.compile(r'^\[CFOptions "(?P<name>[^"]+)"\]$')
+_CF_SECTION = re.compile(r'^\[CFOptions "(?P<name>[^"]+)"\]$')
 _DB_SECTION = "[DBOptions]"
 
 
-def _cf_options(data: Path) -> dict[str, dict[str, str]]:
-    """Each column family's options from the newest OPTIONS-<n> file in ``data``."""
+def _rocksdb_options(data: Path) -> dict[str, dict[str, str]]:
+    """The newest OPTIONS-<n> file in ``data``: each column family's options by name, and the
+    database's own under ``_DB_SECTION``."""
     latest = max(data.glob("OPTIONS-*"), key=lambda p: int(p.name.split("-")[1]))
     out: dict[str, dict[str, str]] = {}
     cur: dict[str, str] | None = None
     for line in latest.read_text().splitlines():
         line = line.strip()
         if line.startswith("["):
-            m = _SECTION.match(line)
-            cur = out.setdefault(m["name"] if m else line, {}) if m or line == _DB_SECTION else None
+            m = _CF_SECTION.match(line)
+            name = m["name"] if m else line
+            cur = out.setdefault(name, {}) if m or line == _DB_SECTION else None
         elif cur is not None and "=" in line:
             key, _, value = line.partition("=")
             cur[key] = value
     return out
 
 
+def _raw_store(data: Path, db_opt: Options, cf_opt: Options) -> Rdict:
+    """A store opened with rocksdict directly (as older node versions, or other settings, left it)."""
+    db_opt.create_if_missing(True)
+    db_opt.create_missing_column_families(True)
+    return Rdict(str(data), db_opt, column_families={n: cf_opt for n in COLUMN_FAMILIES})
+
+
 def test_every_column_family_compacts_in_small_steps_without_compression(tmp_path: Path) -> None:
     RocksStore(tmp_path / "data").close()
-    opts = _cf_options(tmp_path / "data")
+    opts = _rocksdb_options(tmp_path / "data")
     assert set(COLUMN_FAMILIES) <= set(opts), sorted(opts)
     for name in COLUMN_FAMILIES:
         o = opts[name]
@@ -51,27 +60,25 @@ def test_a_store_written_with_snappy_opens_reads_and_takes_the_new_tuning(tmp_pa
     # files compaction writes from then on follow the new options.
     data = tmp_path / "data"
     old = Options(raw_mode=True)
-    old.create_if_missing(True)
-    old.create_missing_column_families(True)
     old.set_compression_type(DBCompressionType.snappy())
-    db = Rdict(str(data), old, column_families={n: Options(raw_mode=True) for n in COLUMN_FAMILIES})
+    db = _raw_store(data, old, Options(raw_mode=True))
     meta = db.get_column_family(CF_META)
     meta[b"probe"] = b"x" * 4096
     meta.flush(True)
     meta.close()
     db.close()
-    assert _cf_options(data)[CF_META]["compression"] == "kSnappyCompression"
+    assert _rocksdb_options(data)[CF_META]["compression"] == "kSnappyCompression"
     store = RocksStore(data)
     try:
         assert store.meta(b"probe") == b"x" * 4096
     finally:
         store.close()
-    assert _cf_options(data)[CF_META]["compression"] == "kNoCompression"
+    assert _rocksdb_options(data)[CF_META]["compression"] == "kNoCompression"
 
 
 def test_open_files_are_bounded_below_the_units_descriptor_limit(tmp_path: Path) -> None:
     RocksStore(tmp_path / "data").close()
-    db = _cf_options(tmp_path / "data")[_DB_SECTION]
+    db = _rocksdb_options(tmp_path / "data")[_DB_SECTION]
     assert int(db["max_open_files"]) == OPEN_FILES_MAX
     unit = (Path(__file__).resolve().parents[1] / "ops" / "creditledger.service").read_text()
     (limit,) = re.findall(r"^LimitNOFILE=(\d+)$", unit, re.MULTILINE)
@@ -82,12 +89,9 @@ def test_a_store_with_more_files_than_the_bound_reads_back_whole(tmp_path: Path)
     # 40 flushed files in one family, opened with RocksDB's smallest bound (20): every row reads
     # back, whether its file is still open or has to be reopened.
     data = tmp_path / "data"
-    old = Options(raw_mode=True)
-    old.create_if_missing(True)
-    old.create_missing_column_families(True)
     cf_opt = Options(raw_mode=True)
     cf_opt.set_disable_auto_compactions(True)
-    db = Rdict(str(data), old, column_families={n: cf_opt for n in COLUMN_FAMILIES})
+    db = _raw_store(data, Options(raw_mode=True), cf_opt)
     meta = db.get_column_family(CF_META)
     for i in range(40):
         meta[b"row-%03d" % i] = bytes([i]) * 100
