@@ -9,7 +9,7 @@ from ledger.ingest import Receipt, Result
 from ledger.ingest.prepare import Submitted
 from ledger.merkle import HASH_SIZE
 from ledger.query import ProvenEntry
-from ledger.v1 import ledger_pb2, records_pb2
+from ledger.v1 import ledger_pb2, records_pb2, risk_pb2
 
 
 def checkpoint_pb(cp: Checkpoint) -> ledger_pb2.Checkpoint:
@@ -102,14 +102,23 @@ def _proof_field(proof: Sequence[bytes]) -> bytes:
     return b"".join([b"\x2a" + _uvarint(len(h)) + h for h in proof])
 
 
-def history_entries_pb(entries: Sequence[ProvenEntry], brief: Set[int] = frozenset()) -> list[ledger_pb2.HistoryEntry]:
-    """``HistoryEntry(entry=log_entry_pb(e), public_key=e.public_key)`` for each entry; for an entry
-    whose leaf index is in ``brief``, only its leaf index and inclusion proof.
+def _field_tag(field: int) -> bytes:
+    """The tag byte of a length-delimited field numbered 1 to 15."""
+    if not 1 <= field <= 15:
+        raise ValueError(f"field {field}: only 1-15 have a one-byte tag")
+    return bytes([field << 3 | 2])
 
-    Hot path of every history and report answer: the entries are written straight to wire bytes
-    and parsed in one C call (equal messages, far fewer Python objects than field-by-field).
-    """
+
+def _delimited(field: int, body: bytes) -> bytes:
+    return _field_tag(field) + _uvarint(len(body)) + body
+
+
+def history_entries_wire(entries: Sequence[ProvenEntry], brief: Set[int] = frozenset(), field: int = 1) -> bytes:
+    """The wire bytes of ``entries`` as HistoryEntry elements of the repeated field ``field`` (1-15)
+    of any message: the entries ``history_entries_pb`` gives, for a caller that puts them straight
+    into a larger message."""
     v = _uvarint
+    tag = _field_tag(field)
     parts: list[bytes] = []
     for e in entries:
         index = b"\x08" + v(e.leaf_index) if e.leaf_index else b""
@@ -126,8 +135,49 @@ def history_entries_pb(entries: Sequence[ProvenEntry], brief: Set[int] = frozens
             ])
             pk = b"\x12" + v(len(e.public_key)) + e.public_key if e.public_key else b""
         one = b"\x0a" + v(len(body)) + body + pk  # HistoryEntry.entry, HistoryEntry.public_key
-        parts.append(b"\x0a" + v(len(one)) + one)  # BorrowerHistoryResponse.entries
-    return list(ledger_pb2.BorrowerHistoryResponse.FromString(b"".join(parts)).entries)
+        parts.append(tag + v(len(one)) + one)
+    return b"".join(parts)
+
+
+def history_entries_pb(entries: Sequence[ProvenEntry], brief: Set[int] = frozenset()) -> list[ledger_pb2.HistoryEntry]:
+    """``HistoryEntry(entry=log_entry_pb(e), public_key=e.public_key)`` for each entry; for an entry
+    whose leaf index is in ``brief``, only its leaf index and inclusion proof.
+
+    Hot path of every history answer: the entries are written straight to wire bytes and parsed in
+    one C call (equal messages, far fewer Python objects than field-by-field).
+    """
+    return list(ledger_pb2.BorrowerHistoryResponse.FromString(history_entries_wire(entries, brief)).entries)
+
+
+def early_chunk_pb(entries: Sequence[ProvenEntry]) -> risk_pb2.CreditReportChunk:
+    """``CreditReportChunk(early_entries=history_entries_pb(entries))``, parsed from wire bytes in
+    one call (no message is built twice)."""
+    chunk: risk_pb2.CreditReportChunk = risk_pb2.CreditReportChunk.FromString(history_entries_wire(entries, field=1))
+    return chunk
+
+
+def report_answer_wire(
+    cp: Checkpoint, entries: Sequence[ProvenEntry], report: risk_pb2.Report, inquiry: Receipt,
+    consistency: Sequence[bytes] = (), consistency_from: int = 0, brief: Set[int] = frozenset(),
+) -> bytes:
+    """The wire bytes of ``CreditReportResponse(checkpoint=checkpoint_pb(cp), entries=
+    history_entries_pb(entries, brief), report=report, inquiry_receipt=receipt_pb(inquiry),
+    consistency=consistency, consistency_from=consistency_from)``."""
+    parts = [
+        _delimited(1, checkpoint_pb(cp).SerializeToString()),
+        history_entries_wire(entries, brief, field=2),
+        _delimited(3, report.SerializeToString()),
+        _delimited(4, receipt_pb(inquiry).SerializeToString()),
+        *[_delimited(5, h) for h in consistency],
+        b"\x30" + _uvarint(consistency_from) if consistency_from else b"",
+    ]
+    return b"".join(parts)
+
+
+def answer_chunk_pb(answer_wire: bytes) -> risk_pb2.CreditReportChunk:
+    """``CreditReportChunk(answer=...)`` for an answer's wire bytes (``report_answer_wire``)."""
+    chunk: risk_pb2.CreditReportChunk = risk_pb2.CreditReportChunk.FromString(_delimited(2, answer_wire))
+    return chunk
 
 
 def log_entry_pb(e: ProvenEntry) -> ledger_pb2.LogEntry:

@@ -29,16 +29,19 @@ class RiskServicer(risk_pb2_grpc.RiskServicer):
     def CreditReport(
         self, request: risk_pb2.CreditReportRequest, context: grpc.ServicerContext
     ) -> risk_pb2.CreditReportResponse:
-        return self._answer(request, self._start(request, context).finish())
+        resp: risk_pb2.CreditReportResponse = risk_pb2.CreditReportResponse.FromString(
+            self._answer(request, self._start(request, context).finish())
+        )
+        return resp
 
     @rpc_stream
     def CreditReportStream(
         self, request: risk_pb2.CreditReportRequest, context: grpc.ServicerContext
     ) -> Iterator[risk_pb2.CreditReportChunk]:
         pending = self._start(request, context)
-        yield risk_pb2.CreditReportChunk(early_entries=convert.history_entries_pb(pending.early))
+        yield convert.early_chunk_pb(pending.early)
         sent = {e.leaf_index for e in pending.early}
-        yield risk_pb2.CreditReportChunk(answer=self._answer(request, pending.finish(), sent))
+        yield convert.answer_chunk_pb(self._answer(request, pending.finish(), sent))
 
     def _start(self, request: risk_pb2.CreditReportRequest, context: grpc.ServicerContext) -> PendingReport:
         if request.as_of_date:
@@ -50,20 +53,13 @@ class RiskServicer(risk_pb2_grpc.RiskServicer):
             convert.submitted_one(request.inquiry), caller_member(context), request.as_of_tree_size, request.as_of_date
         )
 
-    def _answer(
-        self, request: risk_pb2.CreditReportRequest, a: ReportAnswer, sent: Set[int] = frozenset()
-    ) -> risk_pb2.CreditReportResponse:
-        """The response for ``a``; entries whose leaf index is in ``sent`` carry only index and proof."""
+    def _answer(self, request: risk_pb2.CreditReportRequest, a: ReportAnswer, sent: Set[int] = frozenset()) -> bytes:
+        """The wire bytes of the response for ``a``; entries whose leaf index is in ``sent`` carry
+        only index and proof."""
         known, size = request.known_tree_size, a.checkpoint.tree_size
         proof = self.desk.node.reader.consistency_to(known, size) if 0 < known < size else []
-        return risk_pb2.CreditReportResponse(
-            consistency=proof,
-            consistency_from=known if proof else 0,
-            checkpoint=convert.checkpoint_pb(a.checkpoint),
-            entries=convert.history_entries_pb(a.entries, sent),
-            report=a.report,
-            inquiry_receipt=convert.receipt_pb(a.inquiry),
-        )
+        return convert.report_answer_wire(a.checkpoint, a.entries, a.report, a.inquiry, proof,
+                                          known if proof else 0, sent)
 
     @rpc
     def FileDispute(self, request: records_pb2.SignedRecord, context: grpc.ServicerContext) -> risk_pb2.EntryReceipt:
