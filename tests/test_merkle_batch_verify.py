@@ -120,3 +120,19 @@ def test_mismatched_lengths_and_empty_batch() -> None:
     with pytest.raises(InclusionProofError, match="differ in number"):
         verify_inclusions(hs[:-1], IDX, SIZE, proofs, ROOT)
     verify_inclusions([], [], SIZE, [], ROOT)
+
+
+def test_proofs_as_tuples_or_protobuf_fields_get_the_same_verdicts() -> None:
+    # A client passes each entry's proof as the answer's repeated protobuf field; the verdicts must
+    # not depend on the sequence type, for a good batch and for a bad element.
+    from ledger.v1 import ledger_pb2
+
+    hs, proofs = _good()
+    as_fields = [ledger_pb2.LogEntry(inclusion_proof=p).inclusion_proof for p in proofs]
+    verify_inclusions(hs, IDX, SIZE, as_fields, ROOT)
+    verify_inclusions(hs, IDX, SIZE, [tuple(p) for p in proofs], ROOT)
+    proofs[2][0] = proofs[2][0][:31]
+    bad = [ledger_pb2.LogEntry(inclusion_proof=p).inclusion_proof for p in proofs]
+    for given_as in (proofs, bad, [tuple(p) for p in proofs]):
+        with pytest.raises(InclusionProofError, match=r"^item 2: proof element 0 is not a 32-byte hash"):
+            verify_inclusions(hs, IDX, SIZE, given_as, ROOT)

@@ -115,6 +115,9 @@ def verify_inclusions(
     _check_hash(root, "root", InclusionProofError)
     if not len(leaf_hashes) == len(indices) == len(proofs):
         raise InclusionProofError("leaf hashes, indices and proofs differ in number")
+    # Each proof is read several times below (checked, indexed, its tail compared). A protobuf
+    # repeated field makes a new bytes object on every element access; one list per proof does it once.
+    proofs = [p if type(p) is list else list(p) for p in proofs]
     # (level, index) of a computed ancestor -> (its hash, the proof it came from, where its
     # remaining hashes start in that proof)
     seen: dict[tuple[int, int], tuple[bytes, Sequence[bytes], int]] = {}
