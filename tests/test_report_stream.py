@@ -57,11 +57,24 @@ def test_stream_sends_entries_early_and_the_answer_refers_to_them(home: Home, se
     short = [h for h in answer.entries if not h.entry.leaf]
     assert sorted(h.entry.leaf_index for h in short) == sorted(h.entry.leaf_index for h in early)
     assert all(h.entry.inclusion_proof and not h.public_key and not h.entry.payload for h in short)
-    # The inquiry itself was committed after the early read: it comes in full, with its proof.
+    # The inquiry itself is in the answer once: in full with its proof when it was committed after the
+    # early read (as here), sent early when it was committed before.
     full = [h for h in answer.entries if h.entry.leaf]
-    assert answer.inquiry_receipt.leaf_index in {h.entry.leaf_index for h in full}
+    assert all(h.entry.inclusion_proof and h.public_key for h in full)
+    assert [h.entry.leaf_index for h in answer.entries].count(answer.inquiry_receipt.leaf_index) == 1
     got = rc.verify_answer(ref, answer, served.client.begin_entries([(h.entry, h.public_key) for h in early]))
     assert len(got.entries) == len(answer.entries) and got.report.inquiries
+    # An entry committed after the early read (one that is not sent early) comes in full and verifies.
+    late = early[-1]
+    moved = risk_pb2.CreditReportResponse()
+    moved.CopyFrom(answer)
+    for h in moved.entries:
+        if h.entry.leaf_index == late.entry.leaf_index:
+            proof = list(h.entry.inclusion_proof)
+            h.CopyFrom(late)
+            h.entry.inclusion_proof.extend(proof)
+    again = rc.verify_answer(ref, moved, served.client.begin_entries([(h.entry, h.public_key) for h in early[:-1]]))
+    assert [e.leaf_index for e in again.entries] == [e.leaf_index for e in got.entries]
 
 
 def test_stream_and_unary_answers_agree(home: Home, served: Served) -> None:
