@@ -19,6 +19,7 @@ from ledger.merkle import (
     verify_inclusion,
     verify_inclusions,
 )
+from ledger.v1 import ledger_pb2
 
 MAX = 3000
 LEAF_HASHES = [leaf_hash(i.to_bytes(4, "big")) for i in range(MAX)]
@@ -125,8 +126,6 @@ def test_mismatched_lengths_and_empty_batch() -> None:
 def test_proofs_as_tuples_or_protobuf_fields_get_the_same_verdicts() -> None:
     # A client passes each entry's proof as the answer's repeated protobuf field; the verdicts must
     # not depend on the sequence type, for a good batch and for a bad element.
-    from ledger.v1 import ledger_pb2
-
     hs, proofs = _good()
     as_fields = [ledger_pb2.LogEntry(inclusion_proof=p).inclusion_proof for p in proofs]
     verify_inclusions(hs, IDX, SIZE, as_fields, ROOT)

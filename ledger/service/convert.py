@@ -61,7 +61,19 @@ def _uvarint(v: int) -> bytes:
     return _SMALL_VARINTS[v] if v < 16384 else _varint(v)
 
 
-_HASH_TAG = b"\x2a" + _uvarint(HASH_SIZE)  # the tag and length of one proof element
+def _field_tag(field: int) -> bytes:
+    """The tag byte of a length-delimited field numbered 1 to 15."""
+    if not 1 <= field <= 15:
+        raise ValueError(f"field {field}: only 1-15 have a one-byte tag")
+    return bytes([field << 3 | 2])
+
+
+def _delimited(field: int, body: bytes) -> bytes:
+    return _field_tag(field) + _uvarint(len(body)) + body
+
+
+_PROOF_FIELD = 5  # LogEntry.inclusion_proof
+_HASH_TAG = _field_tag(_PROOF_FIELD) + _uvarint(HASH_SIZE)  # the tag and length of one proof element
 
 
 def results_pb(results: Sequence[Result]) -> list[ledger_pb2.SubmitResult]:
@@ -99,18 +111,7 @@ def _proof_field(proof: Sequence[bytes]) -> bytes:
         return b""
     if set(map(len, proof)) == {HASH_SIZE}:
         return _HASH_TAG + _HASH_TAG.join(proof)
-    return b"".join([b"\x2a" + _uvarint(len(h)) + h for h in proof])
-
-
-def _field_tag(field: int) -> bytes:
-    """The tag byte of a length-delimited field numbered 1 to 15."""
-    if not 1 <= field <= 15:
-        raise ValueError(f"field {field}: only 1-15 have a one-byte tag")
-    return bytes([field << 3 | 2])
-
-
-def _delimited(field: int, body: bytes) -> bytes:
-    return _field_tag(field) + _uvarint(len(body)) + body
+    return b"".join([_delimited(_PROOF_FIELD, h) for h in proof])
 
 
 def history_entries_wire(entries: Sequence[ProvenEntry], brief: Set[int] = frozenset(), field: int = 1) -> bytes:
