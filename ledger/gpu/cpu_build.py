@@ -48,8 +48,9 @@ def _compiler() -> str:
     return cxx
 
 
-def build() -> Path:
-    """Compile (or reuse from the cache) the CPU kernel library; return the .so path."""
+def build(entry: str = "cpu_host.cpp") -> Path:
+    """Compile (or reuse from the cache) the CPU library whose translation unit is ``kernels/<entry>``
+    (default: the kernels' launchers); return the .so path. Raises KernelBuildError."""
     cxx = _compiler()
     kdir = sources.kernel_dir()
     try:
@@ -57,9 +58,9 @@ def build() -> Path:
     except OSError as exc:
         raise KernelBuildError(f"cannot run {cxx}: {exc}") from exc
     key = hashlib.sha256(
-        (sources.sources_digest() + "|" + " ".join(CXX_FLAGS) + "|" + cxx + "|" + version).encode()
+        (entry + "|" + sources.sources_digest() + "|" + " ".join(CXX_FLAGS) + "|" + cxx + "|" + version).encode()
     ).hexdigest()[:24]
-    out = cache_dir() / f"kernels-{key}.so"
+    out = cache_dir() / f"{Path(entry).stem}-{key}.so"
     if out.is_file():
         return out
     try:
@@ -71,7 +72,7 @@ def build() -> Path:
         out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".build-", suffix=".so", dir=out.parent)
     os.close(fd)
-    cmd = [cxx, *CXX_FLAGS, "-include", str(kdir / "shim_cpu.h"), str(kdir / "cpu_host.cpp"), "-o", tmp]
+    cmd = [cxx, *CXX_FLAGS, "-include", str(kdir / "shim_cpu.h"), str(kdir / entry), "-o", tmp]
     res = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if res.returncode != 0:
         os.unlink(tmp)
