@@ -1,0 +1,165 @@
+"""The keyed CPU backend: the signature rule, natively, with a precomputed table per public key.
+
+``kernels/ed25519_keyed_cpu.cpp`` runs the kernel's checks in the kernel's order (S canonical; R,
+then A, canonical and not of small order; A on the curve; k = SHA-512(R || A || M) mod L) and
+compares the encoding of [S]B - [k]A with R, as libsodium does. It computes that point from a
+60 KiB table of multiples of -A, built once per key, and a like table for B: a check takes about a
+third of libsodium's time. It suits verifiers that see the same few keys again and again (a
+client checking reports: a handful of member banks sign every entry).
+
+The library is compiled on first use with the kernels' CPU build (``ledger.gpu.cpu_build``) and
+cached; ``KeyedBackend.available()`` is False where no C++ compiler is found, and callers then use
+``CpuBackend`` (libsodium), which gives the same verdicts. Batches run on a small thread pool: each
+chunk is one ctypes call, which holds no GIL while it runs.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import numpy as np
+
+from ledger.gpu import cpu_build
+from ledger.verify.base import BoolMask
+
+log = logging.getLogger(__name__)
+
+SOURCE = "ed25519_keyed_cpu.cpp"
+_MIN_CHUNK = 8  # ~14 us per signature: a thread hand-off is worth it from about here
+_lib: ctypes.CDLL | None = None
+_lib_lock = threading.Lock()
+
+
+def _load() -> ctypes.CDLL:
+    """The compiled library, initialised (B's table built). Raises cpu_build.KernelBuildError."""
+    global _lib
+    with _lib_lock:
+        if _lib is None:
+            lib = ctypes.CDLL(str(cpu_build.build(SOURCE)))
+            vp = ctypes.c_void_p
+            lib.cl51_table_bytes.argtypes, lib.cl51_table_bytes.restype = [], ctypes.c_ulong
+            lib.cl51_init.argtypes, lib.cl51_init.restype = [], None
+            lib.cl51_key_table.argtypes, lib.cl51_key_table.restype = [vp, vp], ctypes.c_int
+            lib.cl51_verify.argtypes = [ctypes.c_uint32, vp, vp, vp, vp, vp, vp]
+            lib.cl51_verify.restype = None
+            lib.cl51_init()
+            _lib = lib
+        return _lib
+
+
+class KeyedBackend:
+    """``VerifyBackend`` with libsodium's verdicts, from per-key tables (name ``keyed-cpu``).
+
+    ``workers`` threads (default: the cores) share a batch. The tables of the ``max_keys`` most
+    recently used keys are kept (60 KiB each); a key's table costs about seven signature checks to
+    build. Thread-safe.
+    """
+
+    name = "keyed-cpu"
+
+    def __init__(self, workers: int | None = None, max_keys: int = 256) -> None:
+        self._lib = _load()
+        self._table_bytes = int(self._lib.cl51_table_bytes())
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.max_keys = max(1, max_keys)
+        self._tables: OrderedDict[bytes, ctypes.Array[ctypes.c_char] | None] = OrderedDict()
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="keyed-verify")
+
+    @staticmethod
+    def available() -> bool:
+        """True when the native library builds (or is cached) and loads here."""
+        try:
+            _load()
+        except (cpu_build.KernelBuildError, OSError) as exc:
+            log.info("keyed verifier unavailable, using libsodium: %s", exc)
+            return False
+        return True
+
+    def _table_addresses(self, keys: Sequence[bytes], held: list[object]) -> dict[bytes, int | None]:
+        """Each distinct 32-byte key's table address (None for a key the rule refuses). The tables
+        are appended to ``held``: they stay alive while the batch uses them, even if evicted."""
+        out: dict[bytes, int | None] = {}
+        with self._lock:
+            for pk in set(keys):
+                if pk in self._tables:
+                    self._tables.move_to_end(pk)
+                    t = self._tables[pk]
+                else:
+                    t = ctypes.create_string_buffer(self._table_bytes)
+                    if not self._lib.cl51_key_table(pk, t):
+                        t = None
+                    self._tables[pk] = t
+                    while len(self._tables) > self.max_keys:
+                        self._tables.popitem(last=False)
+                out[pk] = None if t is None else ctypes.addressof(t)
+                held.append(t)
+        return out
+
+    def _run(self, out: BoolMask, idx: list[int], msgs: Sequence[bytes], sigs: Sequence[bytes],
+             pks: Sequence[bytes], tables: dict[bytes, int | None]) -> None:
+        n = len(idx)
+        lens = np.fromiter((len(msgs[i]) for i in idx), dtype=np.uint64, count=n)
+        offsets = np.zeros(n + 1, dtype=np.uint64)
+        np.cumsum(lens, out=offsets[1:])
+        addrs = (ctypes.c_void_p * n)(*[tables[pks[i]] for i in idx])
+        verdicts = np.zeros(n, dtype=np.uint8)
+        self._lib.cl51_verify(
+            n, b"".join([msgs[i] for i in idx]), offsets.ctypes.data, b"".join([sigs[i] for i in idx]),
+            b"".join([pks[i] for i in idx]), addrs, verdicts.ctypes.data,
+        )
+        out[idx] = verdicts != 0
+
+    def start_batch(
+        self, messages: Sequence[bytes], signatures: Sequence[bytes], public_keys: Sequence[bytes]
+    ) -> Callable[[], BoolMask]:
+        """Start ``verify_batch``; the returned callable waits for and returns the mask.
+
+        Raises ValueError at once on mismatched lengths. The sequences must not change until the
+        mask is returned.
+        """
+        n = len(messages)
+        if not (n == len(signatures) == len(public_keys)):
+            raise ValueError("messages, signatures and public_keys differ in length")
+        out = np.zeros(n, dtype=np.bool_)
+        idx = [i for i in range(n) if len(signatures[i]) == 64 and len(public_keys[i]) == 32]
+        if not idx:
+            return lambda: out
+        held: list[object] = []
+        tables = self._table_addresses([public_keys[i] for i in idx], held)
+        step = max(_MIN_CHUNK, -(-len(idx) // self.workers))
+        if len(idx) <= step:
+            self._run(out, idx, messages, signatures, public_keys, tables)
+            held.clear()
+            return lambda: out
+        futs: list[Future[None]] = [
+            self._pool.submit(self._run, out, idx[lo : lo + step], messages, signatures, public_keys, tables)
+            for lo in range(0, len(idx), step)
+        ]
+
+        def wait() -> BoolMask:
+            for f in futs:
+                f.result()
+            held.clear()
+            return out
+
+        return wait
+
+    def verify_batch(
+        self, messages: Sequence[bytes], signatures: Sequence[bytes], public_keys: Sequence[bytes]
+    ) -> BoolMask:
+        return self.start_batch(messages, signatures, public_keys)()
+
+    def hash_batch(self, payloads: Sequence[bytes]) -> list[bytes]:
+        sha = hashlib.sha256
+        return [sha(p).digest() for p in payloads]
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)

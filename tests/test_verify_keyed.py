@@ -1,0 +1,211 @@
+"""The keyed CPU verifier (ledger.verify.keyed, kernels/ed25519_keyed_cpu.cpp) gives libsodium's
+verdict on every input of the shared vector suite (tests/kernels_vectors.py), as the kernel's CPU
+build does: all Wycheproof Ed25519 vectors, RFC 8032, the crafted edge cases (S = L, L+1, 2^256-1,
+S+L, every small-order R and A with and without the sign bit, non-canonical y for A and R, off-curve
+points, cofactorless forgeries with small-order R or A, a mixed-order A that libsodium accepts),
+random valid signatures under many keys with single-bit mutations of every position, and messages
+of many lengths. Also: keys the rule refuses, table eviction inside a batch, concurrent callers,
+and the client's choice of verifier.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import threading
+from pathlib import Path
+
+import nacl.signing
+import pytest
+
+from ledger.client import client as client_mod
+from ledger.verify import CpuBackend, verify_one
+from ledger.verify.keyed import KeyedBackend
+
+sys.path.insert(0, str(Path(__file__).parent))
+import kernels_vectors as kv
+
+pytestmark = pytest.mark.skipif(not KeyedBackend.available(), reason="no C++ compiler for the keyed verifier")
+
+
+@pytest.fixture(scope="module")
+def keyed() -> KeyedBackend:
+    b = KeyedBackend(workers=2)
+    yield b
+    b.close()
+
+
+def _sodium(msgs: list[bytes], sigs: list[bytes], pks: list[bytes]) -> list[bool]:
+    return [verify_one(m, s, p) for m, s, p in zip(msgs, sigs, pks, strict=True)]
+
+
+def _check(b: KeyedBackend, msgs: list[bytes], sigs: list[bytes], pks: list[bytes]) -> list[bool]:
+    got = [bool(x) for x in b.verify_batch(msgs, sigs, pks)]
+    want = _sodium(msgs, sigs, pks)
+    bad = [i for i in range(len(msgs)) if got[i] != want[i]]
+    assert bad == [], f"keyed verifier and libsodium disagree on items {bad[:20]}"
+    return got
+
+
+def test_wycheproof_all_vectors(keyed: KeyedBackend) -> None:
+    cases = kv.wycheproof()
+    got = _check(keyed, [c[1] for c in cases], [c[2] for c in cases], [c[3] for c in cases])
+    for i, c in enumerate(cases):
+        if c[4] in ("valid", "invalid"):
+            assert got[i] == (c[4] == "valid"), f"tcId {c[0]}"
+    assert len(cases) >= 145 and 0 < sum(got) < len(cases)
+
+
+def test_rfc8032_vectors(keyed: KeyedBackend) -> None:
+    msgs = [bytes.fromhex(v[3]) for v in kv.RFC8032]
+    sigs = [bytes.fromhex(v[4]) for v in kv.RFC8032]
+    pks = [bytes.fromhex(v[2]) for v in kv.RFC8032]
+    assert _check(keyed, msgs, sigs, pks) == [True] * 5
+    flipped = [s[:10] + bytes([s[10] ^ 1]) + s[11:] for s in sigs]
+    assert _check(keyed, msgs, flipped, pks) == [False] * 5
+
+
+def test_edge_cases(keyed: KeyedBackend) -> None:
+    cases = kv.edge_cases()
+    got = _check(keyed, [c[1] for c in cases], [c[2] for c in cases], [c[3] for c in cases])
+    accepted = {cases[i][0] for i in range(len(cases)) if got[i]}
+    assert accepted == {"valid", "A mixed order, equation holds"}
+    assert any(c[0].startswith("A torsion") for c in cases)
+
+
+def test_small_order_r_and_a_refused(keyed: KeyedBackend) -> None:
+    key = nacl.signing.SigningKey(bytes(range(32)))
+    pk, m = bytes(key.verify_key), b"x" * 47
+    sig = key.sign(m).signature
+    msgs, sigs, pks = [m], [sig], [pk]
+    for e in kv.SMALL_ORDER_BLACKLIST:
+        for v in (e, kv.with_sign(e)):
+            msgs += [m, m]
+            sigs += [v + sig[32:], sig]
+            pks += [pk, v]
+    assert _check(keyed, msgs, sigs, pks) == [True] + [False] * (len(msgs) - 1)
+
+
+def test_random_signatures_many_keys_and_every_bit_mutation(keyed: KeyedBackend) -> None:
+    rnd = random.Random(20261129)
+    keys = [nacl.signing.SigningKey(rnd.randbytes(32)) for _ in range(40)]
+    msgs = [rnd.randbytes(47) for _ in range(4000)]
+    sigs = [keys[i % 40].sign(m).signature for i, m in enumerate(msgs)]
+    pks = [bytes(keys[i % 40].verify_key) for i in range(len(msgs))]
+    assert all(_check(keyed, msgs, sigs, pks))
+    muts = kv.mutations(msgs, sigs, pks)
+    assert len(muts) == 512 + 256 + 376
+    got = _check(keyed, [x[0] for x in muts], [x[1] for x in muts], [x[2] for x in muts])
+    assert not any(got[:512])  # every signature bit matters
+
+
+def test_variable_length_messages(keyed: KeyedBackend) -> None:
+    rnd = random.Random(5)
+    key = nacl.signing.SigningKey(rnd.randbytes(32))
+    pk = bytes(key.verify_key)
+    msgs = [rnd.randbytes(n) for n in (0, 1, 46, 47, 48, 63, 64, 111, 112, 127, 128, 239, 240, 1000, 5000)]
+    sigs = [key.sign(m).signature for m in msgs]
+    assert all(_check(keyed, msgs, sigs, [pk] * len(msgs)))
+    assert not any(_check(keyed, [m + b"\0" for m in msgs], sigs, [pk] * len(msgs)))
+
+
+def test_wrong_lengths_are_false_and_mismatched_batches_raise(keyed: KeyedBackend) -> None:
+    key = nacl.signing.SigningKey(bytes(32))
+    pk, m = bytes(key.verify_key), b"m" * 47
+    sig = key.sign(m).signature
+    got = keyed.verify_batch([m] * 5, [sig, sig[:63], sig + b"\0", sig, b""], [pk, pk, pk, pk[:31], pk])
+    assert got.tolist() == [True, False, False, False, False]
+    assert keyed.verify_batch([], [], []).tolist() == []
+    with pytest.raises(ValueError, match="differ in length"):
+        keyed.verify_batch([m, m], [sig], [pk])
+
+
+def test_refused_key_refuses_every_signature_and_is_remembered() -> None:
+    b = KeyedBackend(workers=1)
+    try:
+        off_curve = next(
+            y.to_bytes(32, "little") for y in range(2, 100) if kv.recover_x(y, 0) is None
+        )
+        non_canonical = (kv.P + 2).to_bytes(32, "little")
+        m, sig = b"m" * 47, nacl.signing.SigningKey(bytes(32)).sign(b"m" * 47).signature
+        bad_keys = [off_curve, non_canonical, kv.SMALL_ORDER_BLACKLIST[2]]
+        assert _check(b, [m] * 3, [sig] * 3, bad_keys) == [False] * 3
+        assert all(b._tables[k] is None for k in bad_keys)
+    finally:
+        b.close()
+
+
+def test_eviction_inside_a_batch_keeps_verdicts() -> None:
+    """More keys in one batch than the table cache holds: tables in use stay alive."""
+    b = KeyedBackend(workers=2, max_keys=2)
+    try:
+        rnd = random.Random(9)
+        keys = [nacl.signing.SigningKey(rnd.randbytes(32)) for _ in range(7)]
+        msgs = [rnd.randbytes(47) for _ in range(70)]
+        sigs = [keys[i % 7].sign(m).signature for i, m in enumerate(msgs)]
+        pks = [bytes(keys[i % 7].verify_key) for i in range(70)]
+        sigs[3] = sigs[4]
+        for _ in range(3):
+            got = _check(b, msgs, sigs, pks)
+            assert got.count(False) == 1 and not got[3]
+        assert len(b._tables) == 2
+    finally:
+        b.close()
+
+
+def test_concurrent_callers_share_tables(keyed: KeyedBackend) -> None:
+    rnd = random.Random(3)
+    keys = [nacl.signing.SigningKey(rnd.randbytes(32)) for _ in range(3)]
+    batches = []
+    for t in range(6):
+        msgs = [rnd.randbytes(47) for _ in range(60)]
+        sigs = [keys[i % 3].sign(m).signature for i, m in enumerate(msgs)]
+        sigs[t] = sigs[t][:40] + bytes([sigs[t][40] ^ 4]) + sigs[t][41:]
+        batches.append((msgs, sigs, [bytes(keys[i % 3].verify_key) for i in range(60)]))
+    results: dict[int, list[bool]] = {}
+
+    def run(t: int) -> None:
+        results[t] = [bool(x) for x in keyed.start_batch(*batches[t])()]
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(30)
+    for t in range(6):
+        assert results[t] == [i != t for i in range(60)]
+
+
+def test_client_verifier_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client verifies with the keyed backend where it builds; the environment can ask for libsodium."""
+    monkeypatch.setattr(client_mod, "_shared", None)
+    assert isinstance(client_mod.shared_verifier(), KeyedBackend)
+    client_mod.shared_verifier().close()
+    monkeypatch.setattr(client_mod, "_shared", None)
+    monkeypatch.setenv(client_mod.VERIFIER_ENV, "libsodium")
+    chosen = client_mod.shared_verifier()
+    assert isinstance(chosen, CpuBackend)
+    chosen.close()
+    monkeypatch.setattr(client_mod, "_shared", None)
+    monkeypatch.setenv(client_mod.VERIFIER_ENV, "gpu")
+    with pytest.raises(ValueError, match=client_mod.VERIFIER_ENV):
+        client_mod.shared_verifier()
+
+
+def test_mixed_order_keys_and_r_accepted_exactly_when_libsodium_does(keyed: KeyedBackend) -> None:
+    """A' = [a]B + T and R' = [r]B + T2 for torsion points T, T2: the cofactorless equation holds
+    only for some messages (k = 0 mod the order of T); the verdicts must match libsodium's one by one."""
+    rnd = random.Random(11)
+    msgs, sigs, pks = [], [], []
+    tors = kv.torsion_points()
+    for t in (tors[1], tors[2], tors[4]):  # orders 8, 4 and 2
+        a = rnd.randrange(1, kv.L)
+        pk = kv.enc(kv.add(kv.mul(a, kv.B), t))
+        for j in range(10):
+            m, r = rnd.randbytes(47), rnd.randrange(1, kv.L)
+            rb = kv.enc(kv.add(kv.mul(r, kv.B), tors[j % 8]) if j % 2 else kv.mul(r, kv.B))
+            msgs.append(m)
+            sigs.append(rb + ((r + kv.hram(rb, pk, m) * a) % kv.L).to_bytes(32, "little"))
+            pks.append(pk)
+    got = _check(keyed, msgs, sigs, pks)
+    assert 0 < sum(got) < len(got)
