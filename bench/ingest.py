@@ -2,9 +2,12 @@
 
 Pre-signs a workload, starts a node process on a fresh store, streams the workload from a separate
 client process, and measures committed records/s and per-batch ack latency. In the same run it
-measures libsodium batch verification on all cores. Prints one JSON line last.
+measures libsodium batch verification on all cores (`verify_limit_per_s`, the denominator of
+`ratio`) and, where it builds, the keyed verifier's raw rate on all cores (`keyed_limit_per_s`,
+with `ratio_vs_keyed`: how close ingest comes to the verifier a node uses by default). Prints one
+JSON line last.
 
-    python bench/ingest.py [--records 100000] [--batch 1000] [--backend cpu|gpu|auto] [--months 12] [--keep DIR]
+    python bench/ingest.py [--records 100000] [--batch 1000] [--backend auto|cpu|keyed|gpu] [--months 12] [--keep DIR]
 
 With --keep the home (config.json, keys, data) stays in DIR, e.g. for `creditledger verify`.
 """
@@ -59,19 +62,22 @@ print(json.dumps({"accepted": ok, "refused": bad, "seconds": dt,
 """
 
 
-def libsodium_rate(n: int = 40_000) -> float:
-    """Signatures/s of the CPU backend (libsodium on all cores) on 47-byte messages."""
+def libsodium_rate(n: int = 40_000, keyed: bool = False) -> float:
+    """Signatures/s of the CPU backend (libsodium on all cores), or with ``keyed`` of the keyed
+    verifier on all cores, on 47-byte messages."""
     import nacl.signing
 
     from ledger.records.signing import EntryKind, signing_message
     from ledger.verify import CpuBackend
+    from ledger.verify.keyed import KeyedBackend
 
     key = nacl.signing.SigningKey(b"\x07" * 32)
     msgs = [signing_message(EntryKind.RECORD, os.urandom(32)) for _ in range(n)]
     sigs = [key.sign(m).signature for m in msgs]
     pks = [bytes(key.verify_key)] * n
-    be = CpuBackend()
-    be.warm_up()
+    be: CpuBackend | KeyedBackend = KeyedBackend() if keyed else CpuBackend()
+    if isinstance(be, CpuBackend):
+        be.warm_up()
     be.verify_batch(msgs[:1000], sigs[:1000], pks[:1000])
     t = time.perf_counter()
     assert be.verify_batch(msgs, sigs, pks).all()
@@ -85,7 +91,8 @@ def main() -> None:
     ap.add_argument("--records", type=int, default=100_000)
     ap.add_argument("--batch", type=int, default=1000)
     ap.add_argument("--window", type=int, default=12, help="batches in flight (sent, not yet acknowledged)")
-    ap.add_argument("--backend", default="cpu")
+    ap.add_argument("--backend", default="auto", help="the node's verify_backend (auto: gpu, else keyed, else cpu)")
+    ap.add_argument("--verify-workers", type=int, default=0, help="the node's verify_workers (0: default)")
     ap.add_argument(
         "--months", type=int, default=12,
         help="monthly updates per account: fewer months, more borrowers for the same records (12: ~3.8k "
@@ -98,10 +105,14 @@ def main() -> None:
         if args.keep:
             home = Path(args.keep)
             home.mkdir(parents=True)
-        cfg = make_home(home, {"verify_backend": args.backend})
+        cfg = make_home(home, {"verify_backend": args.backend, "verify_workers": args.verify_workers})
         wl = write_workload(home, args.records, args.months)
         n = len(read_workload(wl))
+        from ledger.verify.keyed import KeyedBackend
+
+        has_keyed = KeyedBackend.available()
         before = libsodium_rate()
+        keyed_before = libsodium_rate(keyed=True) if has_keyed else 0.0
         node = NodeProcess(cfg)
         try:
             out = subprocess.run(
@@ -112,14 +123,19 @@ def main() -> None:
         finally:
             code = node.stop()
         after = libsodium_rate()
+        keyed_after = libsodium_rate(keyed=True) if has_keyed else 0.0
         res = json.loads(out.strip().splitlines()[-1])
     limit = (before + after) / 2
+    keyed_limit = (keyed_before + keyed_after) / 2
     rps = res["accepted"] / res["seconds"]
     print(json.dumps({
         "bench": "ingest", "records": n, "accepted": res["accepted"], "refused": res["refused"],
         "backend": args.backend, "cores": os.cpu_count(), "batch": args.batch, "window": args.window,
         "months": args.months, "borrowers": workload_borrowers(args.records, args.months),
+        "verify_workers": args.verify_workers,
         "records_per_s": round(rps), "verify_limit_per_s": round(limit), "ratio": round(rps / limit, 3),
+        "keyed_limit_per_s": round(keyed_limit) if has_keyed else None,
+        "ratio_vs_keyed": round(rps / keyed_limit, 3) if has_keyed else None,
         "p50_ack_ms": round(res["p50_ms"], 1), "p99_ack_ms": round(res["p99_ms"], 1),
         "node_exit": code,
     }))

@@ -4,23 +4,34 @@ build does: all Wycheproof Ed25519 vectors, RFC 8032, the crafted edge cases (S 
 S+L, every small-order R and A with and without the sign bit, non-canonical y for A and R, off-curve
 points, cofactorless forgeries with small-order R or A, a mixed-order A that libsodium accepts),
 random valid signatures under many keys with single-bit mutations of every position, and messages
-of many lengths. Also: keys the rule refuses, table eviction inside a batch, concurrent callers,
-and the client's choice of verifier.
+of many lengths; its radix-2^51 field code against integers at the edges of its limb bounds. Also:
+keys the rule refuses, table eviction inside a batch, concurrent callers, two nodes (libsodium and
+keyed) answering one mixed batch alike, backend selection and its gauge, and the client's choice.
 """
 
 from __future__ import annotations
 
+import os
 import random
+import shutil
 import sys
 import threading
 from pathlib import Path
 
 import nacl.signing
 import pytest
+from prometheus_client import generate_latest
 
+from ledger.cli.home import init_home
+from ledger.client import LedgerClient, RecordSigner, open_channel
 from ledger.client import client as client_mod
-from ledger.verify import CpuBackend, verify_one
+from ledger.gpu import gpu_available
+from ledger.records.signing import EntryKind
+from ledger.service.server import build_server
+from ledger.verify import CpuBackend, make_backend, verify_one
 from ledger.verify.keyed import KeyedBackend
+
+from conftest import BANKS, Home, open_node
 
 sys.path.insert(0, str(Path(__file__).parent))
 import kernels_vectors as kv
@@ -209,3 +220,117 @@ def test_mixed_order_keys_and_r_accepted_exactly_when_libsodium_does(keyed: Keye
             pks.append(pk)
     got = _check(keyed, msgs, sigs, pks)
     assert 0 < sum(got) < len(got)
+
+
+def _fe_cases() -> list[list[int]]:
+    """Limb vectors (5 x 51-bit positions, each limb < 2^52, the bound the field code promises to
+    accept): extremes around 0, p and 2^255, all-maximal limbs, and random ones."""
+    m51, top = (1 << 51) - 1, (1 << 52) - 1
+    p_limbs = [(kv.P >> (51 * i)) & m51 for i in range(5)]
+    fixed = [
+        [0] * 5, [1, 0, 0, 0, 0], [top] * 5, [m51] * 5, p_limbs, [p_limbs[0] + 1, *p_limbs[1:]],
+        [p_limbs[0] - 1, *p_limbs[1:]], [p_limbs[0] + 18, *p_limbs[1:]], [p_limbs[0] + 19, *p_limbs[1:]],
+        [top, 0, top, 0, top], [0, top, 0, top, 0], [19, 0, 0, 0, 1 << 51], [m51, m51, m51, m51, top],
+    ]
+    rnd = random.Random(51)
+    rand = [[rnd.randrange(top + 1) for _ in range(5)] for _ in range(300)]
+    rand += [[rnd.choice([0, 1, m51, top, rnd.randrange(top + 1)]) for _ in range(5)] for _ in range(300)]
+    return fixed + rand
+
+
+def test_field_arithmetic_against_integers() -> None:
+    """The radix-2^51 field code, at the edges of its limb bounds, against Python integers mod p."""
+    import ctypes
+
+    from ledger.verify import keyed as keyed_mod
+
+    lib = keyed_mod._load()
+    lib.cl51_fe_op.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+    lib.cl51_fe_op.restype = None
+    p = kv.P
+
+    def run(op: int, a: list[int], b: list[int]) -> int:
+        la, lb, out = (ctypes.c_uint64 * 5)(*a), (ctypes.c_uint64 * 5)(*b), ctypes.create_string_buffer(32)
+        lib.cl51_fe_op(op, la, lb, out)
+        return int.from_bytes(out.raw, "little")
+
+    def val(limbs: list[int]) -> int:
+        return sum(x << (51 * i) for i, x in enumerate(limbs))
+
+    cases = _fe_cases()
+    rnd = random.Random(52)
+    for a in cases:
+        b = rnd.choice(cases)
+        x, y = val(a) % p, val(b) % p
+        assert run(7, a, b) == x
+        assert run(0, a, b) == x * y % p
+        assert run(1, a, b) == x * x % p
+        assert run(2, a, b) == (x + y) % p
+        assert run(3, a, b) == (x - y) % p
+        assert run(4, a, b) == -x % p
+        assert run(5, a, b) == pow(x, p - 2, p)
+        assert run(6, a, b) == pow(x, (p - 5) // 8, p)
+
+
+def test_nodes_on_libsodium_and_on_the_keyed_verifier_give_the_same_results(tmp_path: Path) -> None:
+    """Rule 5 at the node: one mixed batch (good records, a flipped signature bit, a signature by
+    another key, a zero signature), sent over gRPC to a node on ``cpu`` and to one on ``keyed``,
+    gets the same outcome, refusal code and reason per record, and the same tree."""
+    init_home(tmp_path / "base", {b: ["furnisher", "inquirer"] for b in BANKS}, listen="127.0.0.1:0")
+    outcomes = {}
+    for backend in ("cpu", "keyed"):
+        shutil.copytree(tmp_path / "base", tmp_path / backend)  # one consortium, two nodes
+        home = Home(tmp_path / backend, tmp_path / backend / "config.json")
+        signed = home.sign(home.records(4, 2, seed=21))
+        flipped = type(signed[0])()
+        flipped.CopyFrom(signed[1])
+        flipped.signature = flipped.signature[:5] + bytes([flipped.signature[5] ^ 16]) + flipped.signature[6:]
+        other = type(signed[0])()
+        other.CopyFrom(signed[2])
+        other.signature = RecordSigner.generate().sign_payload(other.payload, EntryKind.RECORD).signature
+        zero = type(signed[0])()
+        zero.CopyFrom(signed[3])
+        zero.signature = bytes(64)
+        batch = [signed[0], flipped, other, zero, *signed[4:]]
+        node = open_node(home, verify_backend=backend)
+        assert node.backend.name == backend
+        server, port = build_server(node, "127.0.0.1:0", insecure_dev=True)
+        server.start()
+        channel = open_channel(f"127.0.0.1:{port}")
+        try:
+            res = LedgerClient(channel, home.node_public_key).submit(batch)
+            head = node.store.latest_checkpoint()
+            outcomes[backend] = (
+                [(r.WhichOneof("outcome"), r.refusal.code, r.refusal.reason) for r in res],
+                head.tree_size if head else 0,
+                head.root_hash if head else b"",
+            )
+        finally:
+            channel.close()
+            server.stop(grace=None).wait()
+            node.close()
+    kinds = [o[0] for o in outcomes["cpu"][0]]
+    assert kinds[:4] == ["receipt", "refusal", "refusal", "refusal"] and set(kinds[4:]) == {"receipt"}
+    assert outcomes["cpu"] == outcomes["keyed"]
+
+
+def test_backend_selection_and_its_gauge(home: Home) -> None:
+    """``keyed`` leaves one core to the node's Python stages unless told otherwise; ``auto`` picks
+    it where there is no GPU; the node's backend gauge names it."""
+    b = make_backend("keyed")
+    assert isinstance(b, KeyedBackend) and b.workers == max(1, (os.cpu_count() or 1) - 1)
+    b.close()
+    b = make_backend("keyed", workers=3)
+    assert isinstance(b, KeyedBackend) and b.workers == 3
+    b.close()
+    if not gpu_available():
+        b = make_backend("auto")
+        assert isinstance(b, KeyedBackend)
+        b.close()
+    node = open_node(home, verify_backend="keyed")
+    try:
+        text = generate_latest(node.metrics.registry).decode()
+        assert 'creditledger_verify_backend{backend="keyed"} 1.0' in text
+        assert 'creditledger_verify_backend{backend="cpu"} 0.0' in text
+    finally:
+        node.close()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ledger.config import ConfigError, NodeConfig, load_config
+from ledger.verify import BACKENDS
 
 if TYPE_CHECKING:
     from ledger.store import RocksStore
@@ -24,7 +25,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     s.add_argument("--config", help="node config (node key, members file, master key)")
     s.add_argument("--data", help="data dir (default: the config's data_dir); opened read-only")
     s.add_argument("--node-public-key", help="hex node public key (instead of the config's node key)")
-    s.add_argument("--backend", choices=["auto", "cpu", "gpu"], default="auto", help="signature backend")
+    s.add_argument("--backend", choices=list(BACKENDS), default="auto", help="signature backend")
     s.add_argument("--no-master-key", action="store_true", help="do not open sealed payloads")
     s.add_argument("--export-checkpoints", metavar="FILE", help="write the checkpoints as JSON lines and stop")
     s.add_argument("--consistency", metavar="FILE", help="check an exported checkpoint file against a later head")

@@ -17,6 +17,7 @@ from ledger.cli.progress import Progress
 from ledger.client import LedgerClient, RecordSigner
 from ledger.config import ConfigError, load_config
 from ledger.v1 import records_pb2
+from ledger.verify import BACKENDS
 
 DEFAULT_ROLES = {"bank-a": ["furnisher", "inquirer"], "bank-b": ["furnisher", "inquirer"],
                  "bank-c": ["furnisher", "inquirer"], "regulator": ["auditor"], "ops": ["operator"]}
@@ -166,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="run a node")
     s.add_argument("--config", required=True)
     s.add_argument("--insecure-dev", action="store_true", help="plaintext on loopback only (development)")
-    s.add_argument("--verify-backend", choices=["auto", "cpu", "gpu"])
+    s.add_argument("--verify-backend", choices=list(BACKENDS))
     s.add_argument("--ready-file", help="write 'PORT METRICS_PORT' here once serving")
     s.set_defaults(fn=cmd_serve)
     for name, fn, hlp in (("submit", cmd_submit, "sign and submit records from JSON/CSV"),

@@ -98,7 +98,7 @@ class Metrics:
         self.registry.register(HeapCollector())
 
     def set_backend(self, name: str) -> None:
-        for b in ("cpu", "gpu"):
+        for b in ("cpu", "keyed", "gpu"):
             self.backend_info.labels(b).set(1 if b == name else 0)
 
     def observe_verify(self, backend: str, n: int, seconds: float) -> None:

@@ -55,14 +55,14 @@ def _load() -> ctypes.CDLL:
 
 
 class KeyedBackend:
-    """``VerifyBackend`` with libsodium's verdicts, from per-key tables (name ``keyed-cpu``).
+    """``VerifyBackend`` with libsodium's verdicts, from per-key tables (name ``keyed``).
 
     ``workers`` threads (default: the cores) share a batch. The tables of the ``max_keys`` most
     recently used keys are kept (60 KiB each); a key's table costs about seven signature checks to
     build. Thread-safe.
     """
 
-    name = "keyed-cpu"
+    name = "keyed"
 
     def __init__(self, workers: int | None = None, max_keys: int = 256) -> None:
         self._lib = _load()

@@ -1,20 +1,28 @@
-"""Backend selection at run time: ``cpu``, ``gpu`` or ``auto``. Never imports cupy at import time."""
+"""Backend selection at run time: ``cpu``, ``keyed``, ``gpu`` or ``auto``. Never imports cupy at import time."""
 
 from __future__ import annotations
 
 import logging
+import os
 
 from ledger.verify.base import VerifyBackend
 from ledger.verify.cpu import CpuBackend
+from ledger.verify.keyed import KeyedBackend
 
 log = logging.getLogger(__name__)
-BACKENDS = ("auto", "cpu", "gpu")
+BACKENDS = ("auto", "cpu", "keyed", "gpu")
 
 
 def make_backend(name: str, *, workers: int | None = None) -> VerifyBackend:
-    """Build the named backend. ``auto`` picks gpu when cupy imports and a device is present.
+    """Build the named backend: ``cpu`` (libsodium, the reference), ``keyed`` (native, a table per
+    key; ledger.verify.keyed), ``gpu`` (CuPy kernels, libsodium as fallback), or ``auto``: gpu when
+    cupy imports and a device is present, else keyed where its library builds, else cpu. All give
+    libsodium's verdicts.
 
-    Raises ValueError for an unknown name, RuntimeError when ``gpu`` is asked for and unavailable.
+    ``keyed`` runs on ``workers`` threads, by default one fewer than the cores: the node's Python
+    stages (decode, rules, sealing, commit) hold one core between them, and a verify thread there
+    would only slow them. Raises ValueError for an unknown name, RuntimeError when ``gpu`` or
+    ``keyed`` is asked for and unavailable.
     """
     if name not in BACKENDS:
         raise ValueError(f"verify backend: unknown {name!r}, expected one of {', '.join(BACKENDS)}")
@@ -29,5 +37,11 @@ def make_backend(name: str, *, workers: int | None = None) -> VerifyBackend:
             return backend
         if name == "gpu":
             raise RuntimeError("verify backend gpu: cupy or a CUDA device is not available")
+    if name == "keyed" or (name == "auto" and KeyedBackend.available()):
+        if not KeyedBackend.available():
+            raise RuntimeError("verify backend keyed: its library does not build here (no C++ compiler?)")
+        n = workers or max(1, (os.cpu_count() or 1) - 1)
+        log.info("verify backend: keyed (native, a table per key, %d threads)", n)
+        return KeyedBackend(n)
     log.info("verify backend: cpu (libsodium, %s threads)", workers or "all")
     return CpuBackend(workers)
