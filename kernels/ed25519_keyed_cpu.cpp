@@ -405,6 +405,25 @@ int cl51_key_table(const uint8_t *pk, void *out) {
     return 1;
 }
 
+/* Test hook: one field operation on limb arrays (5 limbs each, every limb below 2^52), result
+ * encoded canonically. op: 0 a*b, 1 a^2, 2 a+b, 3 a-b, 4 -a, 5 1/a, 6 a^((p-5)/8), 7 a. */
+void cl51_fe_op(int op, const uint64_t *a, const uint64_t *b, uint8_t *out) {
+    f51 x, y, r;
+    memcpy(x.v, a, sizeof x.v);
+    memcpy(y.v, b, sizeof y.v);
+    switch (op) {
+    case 0: f51_mul(r, x, y); break;
+    case 1: f51_sq(r, x); break;
+    case 2: f51_add(r, x, y); break;
+    case 3: f51_sub(r, x, y); break;
+    case 4: f51_neg(r, x); break;
+    case 5: f51_invert(r, x); break;
+    case 6: f51_pow22523(r, x); break;
+    default: r = x;
+    }
+    f51_tobytes(out, r);
+}
+
 /* out[i] = 1 iff signature i (64 bytes at sigs + 64 i) verifies for message
  * msgs[offsets[i]:offsets[i + 1]] under key pks + 32 i, whose table is tables[i] (NULL: refused). */
 void cl51_verify(uint32_t n, const uint8_t *msgs, const uint64_t *offsets, const uint8_t *sigs, const uint8_t *pks,
