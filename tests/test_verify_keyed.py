@@ -334,3 +334,29 @@ def test_backend_selection_and_its_gauge(home: Home) -> None:
         assert 'creditledger_verify_backend{backend="cpu"} 0.0' in text
     finally:
         node.close()
+
+
+def test_without_a_compiler_nodes_and_clients_fall_back_to_libsodium(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the library cannot be built (no compiler, no sources), ``auto`` and the client use
+    libsodium, and asking for ``keyed`` explicitly is a clear error."""
+    from ledger.gpu import cpu_build, sources
+    from ledger.verify import keyed as keyed_mod
+
+    for err in (cpu_build.KernelBuildError("no C++ compiler (g++) found on PATH; set CXX"),
+                sources.KernelSourceError("kernel sources not found")):
+        def fail(entry: str = "", err: Exception = err) -> Path:
+            raise err
+
+        monkeypatch.setattr(keyed_mod, "_lib", None)
+        monkeypatch.setattr(cpu_build, "build", fail)
+        assert not KeyedBackend.available()
+        if not gpu_available():
+            b = make_backend("auto")
+            assert isinstance(b, CpuBackend)
+            b.close()
+        with pytest.raises(RuntimeError, match="keyed"):
+            make_backend("keyed")
+        monkeypatch.setattr(client_mod, "_shared", None)
+        chosen = client_mod.shared_verifier()
+        assert isinstance(chosen, CpuBackend)
+        chosen.close()

@@ -38,7 +38,8 @@ _lib_lock = threading.Lock()
 
 
 def _load() -> ctypes.CDLL:
-    """The compiled library, initialised (B's table built). Raises cpu_build.KernelBuildError."""
+    """The compiled library, initialised (B's table built). Raises cpu_build.KernelBuildError or
+    sources.KernelSourceError (no compiler, no sources), OSError (it does not load)."""
     global _lib
     with _lib_lock:
         if _lib is None:
@@ -78,7 +79,7 @@ class KeyedBackend:
         """True when the native library builds (or is cached) and loads here."""
         try:
             _load()
-        except (cpu_build.KernelBuildError, OSError) as exc:
+        except (RuntimeError, OSError) as exc:  # KernelBuildError, KernelSourceError; a failed dlopen
             log.info("keyed verifier unavailable, using libsodium: %s", exc)
             return False
         return True
@@ -120,11 +121,23 @@ class KeyedBackend:
     def start_batch(
         self, messages: Sequence[bytes], signatures: Sequence[bytes], public_keys: Sequence[bytes]
     ) -> Callable[[], BoolMask]:
-        """Start ``verify_batch``; the returned callable waits for and returns the mask.
+        """Start ``verify_batch`` on the worker threads and return at once; the returned callable
+        waits for and returns the mask.
 
         Raises ValueError at once on mismatched lengths. The sequences must not change until the
         mask is returned.
         """
+        return self._batch(messages, signatures, public_keys, here=False)
+
+    def verify_batch(
+        self, messages: Sequence[bytes], signatures: Sequence[bytes], public_keys: Sequence[bytes]
+    ) -> BoolMask:
+        """As ``VerifyBackend.verify_batch``; the calling thread verifies one share itself."""
+        return self._batch(messages, signatures, public_keys, here=True)()
+
+    def _batch(
+        self, messages: Sequence[bytes], signatures: Sequence[bytes], public_keys: Sequence[bytes], here: bool
+    ) -> Callable[[], BoolMask]:
         n = len(messages)
         if not (n == len(signatures) == len(public_keys)):
             raise ValueError("messages, signatures and public_keys differ in length")
@@ -135,14 +148,13 @@ class KeyedBackend:
         held: list[object] = []
         tables = self._table_addresses([public_keys[i] for i in idx], held)
         step = max(_MIN_CHUNK, -(-len(idx) // self.workers))
-        if len(idx) <= step:
-            self._run(out, idx, messages, signatures, public_keys, tables)
-            held.clear()
-            return lambda: out
+        chunks = [idx[lo : lo + step] for lo in range(0, len(idx), step)]
+        mine = chunks.pop(0) if here else None
         futs: list[Future[None]] = [
-            self._pool.submit(self._run, out, idx[lo : lo + step], messages, signatures, public_keys, tables)
-            for lo in range(0, len(idx), step)
+            self._pool.submit(self._run, out, c, messages, signatures, public_keys, tables) for c in chunks
         ]
+        if mine is not None:
+            self._run(out, mine, messages, signatures, public_keys, tables)
 
         def wait() -> BoolMask:
             for f in futs:
@@ -151,11 +163,6 @@ class KeyedBackend:
             return out
 
         return wait
-
-    def verify_batch(
-        self, messages: Sequence[bytes], signatures: Sequence[bytes], public_keys: Sequence[bytes]
-    ) -> BoolMask:
-        return self.start_batch(messages, signatures, public_keys)()
 
     def hash_batch(self, payloads: Sequence[bytes]) -> list[bytes]:
         sha = hashlib.sha256
