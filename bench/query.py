@@ -113,7 +113,7 @@ def main() -> None:
         tmp = tempfile.mkdtemp(prefix="bench-query-")
         home = Path(tmp) / "home"
     if not (home / "config.json").exists():
-        make_home(home, {"verify_backend": "cpu"})
+        make_home(home)  # the node default: gpu, else keyed, else libsodium
         build(home, args.records)
     node = NodeProcess(home / "config.json")  # the server in its own process, as in production
     try:
