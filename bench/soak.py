@@ -120,6 +120,15 @@ class Phase:
             self.acks.append((time.monotonic() - t0, self.accepted))
         return time.monotonic() - t0
 
+    def rates(self, step: float) -> list[float]:
+        """Records/s acknowledged in each ``step`` seconds of the phase (the last part may be shorter)."""
+        out, t0, n0 = [], 0.0, 0
+        for t, n in self.acks:
+            if t - t0 >= step:
+                out.append(round((n - n0) / (t - t0)))
+                t0, n0 = t, n
+        return out
+
     def rate_since(self, start: float) -> float:
         """Records/s acknowledged from ``start`` seconds into the phase to its last acknowledgement."""
         prior = [(t, n) for t, n in self.acks if t < start]
@@ -215,6 +224,7 @@ def soak(home: Path, seconds: float, capacity_seconds: float, load: float, batch
         "bench": "soak", "seconds": seconds, "capacity_per_s": round(capacity),
         "capacity_whole_probe_per_s": round(cap.accepted / cap_s), "load": load,
         "target_per_s": round(target), "achieved_per_s": round(achieved),
+        "achieved_per_s_by_minute": soak_phase.rates(60), "capacity_probe_per_s_by_5s": cap.rates(5),
         "accepted": soak_phase.accepted, "p99_ack_ms": _p99(soak_phase.lat), "queries": len(qlat),
         "p99_query_ms": _p99(qlat), "query_errors": querier.errors, "workload_ran_out": soak_phase.exhausted,
         "rss_mb_over_time": [(t, round(v / 2**20, 1)) for t, v in rss[:: max(1, len(rss) // 12)]],
