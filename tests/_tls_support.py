@@ -22,7 +22,7 @@ from ledger.node import Node
 from ledger.service.server import ServerLimits, TlsFiles, build_server
 from ledger.v1 import membership_pb2, membership_pb2_grpc, records_pb2
 
-from conftest import FIXED_NOW, NODE_BACKEND
+from conftest import FIXED_NOW
 
 BANKS = ["bank-a", "bank-b", "bank-c"]
 MEMBERS = {
@@ -105,7 +105,7 @@ class TlsNode:
 def open_node(home: Path) -> Node:
     settings = node_settings(load_config(home / "config.json"))
     settings.clock = lambda: FIXED_NOW
-    settings.verify_backend = NODE_BACKEND
+    settings.verify_backend = "cpu"
     return Node.open(settings)
 
 

@@ -21,14 +21,9 @@ from ledger.demo.synth import generate
 from ledger.node import Node
 from ledger.service.server import build_server
 from ledger.v1 import records_pb2
-from ledger.verify.keyed import KeyedBackend
 
 BANKS = ["bank-a", "bank-b", "bank-c"]
 FIXED_NOW = dt.datetime(2026, 6, 30, 12, 0, tzinfo=dt.UTC).timestamp()
-
-# What a node runs by default without a GPU (``auto``), without depending on the machine's GPU.
-NODE_BACKEND = "keyed" if KeyedBackend.available() else "cpu"
-
 
 @dataclass
 class Home:
@@ -68,7 +63,7 @@ def open_node(home: Home, **overrides: object) -> Node:
     """A real node on home's data dir with a fixed clock (overrides replace NodeSettings fields)."""
     settings = node_settings(load_config(home.config))
     settings.clock = lambda: FIXED_NOW
-    settings.verify_backend = NODE_BACKEND
+    settings.verify_backend = "cpu"
     for k, v in overrides.items():
         setattr(settings, k, v)
     return Node.open(settings)

@@ -315,8 +315,8 @@ def test_nodes_on_libsodium_and_on_the_keyed_verifier_give_the_same_results(tmp_
 
 
 def test_backend_selection_and_its_gauge(home: Home) -> None:
-    """``keyed`` leaves one core to the node's Python stages unless told otherwise; ``auto`` picks
-    it where there is no GPU; the node's backend gauge names it."""
+    """``keyed`` leaves one core to the node's Python stages unless told otherwise; ``auto`` stays
+    on libsodium where there is no GPU (keyed is opt-in for nodes); the node's backend gauge names it."""
     b = make_backend("keyed")
     assert isinstance(b, KeyedBackend) and b.workers == max(1, (os.cpu_count() or 1) - 1)
     b.close()
@@ -325,7 +325,7 @@ def test_backend_selection_and_its_gauge(home: Home) -> None:
     b.close()
     if not gpu_available():
         b = make_backend("auto")
-        assert isinstance(b, KeyedBackend)
+        assert isinstance(b, CpuBackend)
         b.close()
     node = open_node(home, verify_backend="keyed")
     try:
@@ -337,8 +337,8 @@ def test_backend_selection_and_its_gauge(home: Home) -> None:
 
 
 def test_without_a_compiler_nodes_and_clients_fall_back_to_libsodium(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Where the library cannot be built (no compiler, no sources), ``auto`` and the client use
-    libsodium, and asking for ``keyed`` explicitly is a clear error."""
+    """Where the library cannot be built (no compiler, no sources), the client uses libsodium and a
+    node asking for ``keyed`` gets a clear error."""
     from ledger.gpu import cpu_build, sources
     from ledger.verify import keyed as keyed_mod
 
@@ -350,10 +350,6 @@ def test_without_a_compiler_nodes_and_clients_fall_back_to_libsodium(monkeypatch
         monkeypatch.setattr(keyed_mod, "_lib", None)
         monkeypatch.setattr(cpu_build, "build", fail)
         assert not KeyedBackend.available()
-        if not gpu_available():
-            b = make_backend("auto")
-            assert isinstance(b, CpuBackend)
-            b.close()
         with pytest.raises(RuntimeError, match="keyed"):
             make_backend("keyed")
         monkeypatch.setattr(client_mod, "_shared", None)

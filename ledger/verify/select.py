@@ -1,4 +1,4 @@
-"""Backend selection at run time: ``cpu``, ``keyed``, ``gpu`` or ``auto``. Never imports cupy at import time."""
+"""Backend selection at run time: ``auto``, ``cpu``, ``keyed`` or ``gpu``. Never imports cupy at import time."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ BACKENDS = ("auto", "cpu", "keyed", "gpu")
 def make_backend(name: str, *, workers: int | None = None) -> VerifyBackend:
     """Build the named backend: ``cpu`` (libsodium, the reference), ``keyed`` (native, a table per
     key; ledger.verify.keyed), ``gpu`` (CuPy kernels, libsodium as fallback), or ``auto``: gpu when
-    cupy imports and a device is present, else keyed where its library builds, else cpu. All give
-    libsodium's verdicts.
+    cupy imports and a device is present, else cpu. All give libsodium's verdicts.
 
-    ``keyed`` runs on ``workers`` threads, by default one fewer than the cores: the node's Python
-    stages (decode, rules, sealing, commit) hold one core between them, and a verify thread there
-    would only slow them. Raises ValueError for an unknown name, RuntimeError when ``gpu`` or
-    ``keyed`` is asked for and unavailable.
+    ``keyed`` is opt-in for nodes (docs/PERFORMANCE.md: it lifts ingest by about half, past what a
+    2-core node sustains as its store grows). It runs on ``workers`` threads, by default one fewer
+    than the cores: the node's Python stages (decode, rules, sealing, commit) hold one core between
+    them, and a verify thread there would only slow them. Raises ValueError for an unknown name,
+    RuntimeError when ``gpu`` or ``keyed`` is asked for and unavailable.
     """
     if name not in BACKENDS:
         raise ValueError(f"verify backend: unknown {name!r}, expected one of {', '.join(BACKENDS)}")
@@ -37,7 +37,7 @@ def make_backend(name: str, *, workers: int | None = None) -> VerifyBackend:
             return backend
         if name == "gpu":
             raise RuntimeError("verify backend gpu: cupy or a CUDA device is not available")
-    if name == "keyed" or (name == "auto" and KeyedBackend.available()):
+    if name == "keyed":
         if not KeyedBackend.available():
             raise RuntimeError("verify backend keyed: its library does not build here (no C++ compiler?)")
         n = workers or max(1, (os.cpu_count() or 1) - 1)
