@@ -4,8 +4,8 @@ Pre-signs a workload, starts a node process on a fresh store, streams the worklo
 client process, and measures committed records/s and per-batch ack latency. In the same run it
 measures libsodium batch verification on all cores (`verify_limit_per_s`, the denominator of
 `ratio`) and, where it builds, the keyed verifier's raw rate on all cores (`keyed_limit_per_s`,
-with `ratio_vs_keyed`: how close ingest comes to the verifier a node uses by default). Prints one
-JSON line last.
+with `ratio_vs_keyed`: how close ingest comes to that verifier, for a node run with `--backend
+keyed`). Prints one JSON line last.
 
     python bench/ingest.py [--records 100000] [--batch 1000] [--backend auto|cpu|keyed|gpu] [--months 12] [--keep DIR]
 
@@ -91,7 +91,7 @@ def main() -> None:
     ap.add_argument("--records", type=int, default=100_000)
     ap.add_argument("--batch", type=int, default=1000)
     ap.add_argument("--window", type=int, default=12, help="batches in flight (sent, not yet acknowledged)")
-    ap.add_argument("--backend", default="auto", help="the node's verify_backend (auto: gpu, else keyed, else cpu)")
+    ap.add_argument("--backend", default="auto", help="the node's verify_backend (auto: gpu, else cpu)")
     ap.add_argument("--verify-workers", type=int, default=0, help="the node's verify_workers (0: default)")
     ap.add_argument(
         "--months", type=int, default=12,
