@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -40,3 +41,9 @@ class VerifyBackend(Protocol):
     def close(self) -> None:
         """Release threads or device memory. Idempotent."""
         ...
+
+
+def sha256_each(payloads: Sequence[bytes]) -> list[bytes]:
+    """SHA-256 of each payload, in order: ``hash_batch`` for the CPU backends."""
+    sha = hashlib.sha256
+    return [sha(p).digest() for p in payloads]

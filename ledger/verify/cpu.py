@@ -16,7 +16,6 @@ Small batches, and any run where helpers cannot be started, verify on the thread
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
 import queue
@@ -31,7 +30,7 @@ from pathlib import Path
 import numpy as np
 from nacl._sodium import ffi, lib
 
-from ledger.verify.base import BoolMask
+from ledger.verify.base import BoolMask, sha256_each
 from ledger.verify_helper import HEAD
 
 _MIN_CHUNK = 16  # below this a thread hand-off costs more than it saves (~40 us per signature)
@@ -299,8 +298,7 @@ class CpuBackend:
         return wait
 
     def hash_batch(self, payloads: Sequence[bytes]) -> list[bytes]:
-        sha = hashlib.sha256
-        return [sha(p).digest() for p in payloads]
+        return sha256_each(payloads)
 
     def close(self) -> None:
         with self._lock:

@@ -16,7 +16,6 @@ chunk is one ctypes call, which holds no GIL while it runs.
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import logging
 import os
 import threading
@@ -27,7 +26,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 
 from ledger.gpu import cpu_build
-from ledger.verify.base import BoolMask
+from ledger.verify.base import BoolMask, sha256_each
 
 log = logging.getLogger(__name__)
 
@@ -165,8 +164,7 @@ class KeyedBackend:
         return wait
 
     def hash_batch(self, payloads: Sequence[bytes]) -> list[bytes]:
-        sha = hashlib.sha256
-        return [sha(p).digest() for p in payloads]
+        return sha256_each(payloads)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
