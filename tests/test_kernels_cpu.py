@@ -9,7 +9,8 @@ Coverage:
   satisfy the cofactorless equation but use a small-order R or A, a mixed-order A that libsodium
   accepts, wrong lengths); 100,000 random valid signatures over 47-byte messages (256 keys) in one
   batch; single-bit mutations of every bit position of the signature (512), key (256) and message
-  (376), each applied to a different item of the set (1,144 mutants).
+  (376), each applied to a different item of the set (1,144 mutants); the keyed CPU verifier
+  (ledger.verify.keyed) is held to the same verdicts on those 100k signatures and mutants.
 * the libsodium small-order blacklist, checked empirically against PyNaCl entry by entry;
 * scalar reduction mod L against Python integers (random and extreme inputs);
 * SHA-256 for every length 0..300 and several large payloads; Merkle leaf and node levels against
@@ -30,6 +31,7 @@ import pytest
 
 from ledger.gpu import cpu_build
 from ledger.verify.cpu import CpuBackend, verify_one
+from ledger.verify.keyed import KeyedBackend
 
 sys.path.insert(0, str(Path(__file__).parent))
 import kernels_vectors as kv
@@ -140,6 +142,14 @@ def test_random_valid_100k_and_mutations() -> None:
     got_m = cpu_build.ed25519_verify_batch(mm, ms, mp)
     want_m = _nacl(mm, ms, mp)
     assert [bool(x) for x in got_m] == want_m
+    # the keyed CPU verifier on the same 100k signatures (256 keys) and mutants
+    if KeyedBackend.available():
+        keyed = KeyedBackend()
+        try:
+            assert int((keyed.verify_batch(msgs, sigs, pks) != want).sum()) == 0
+            assert [bool(x) for x in keyed.verify_batch(mm, ms, mp)] == want_m
+        finally:
+            keyed.close()
 
 
 def test_variable_length_messages() -> None:
