@@ -146,8 +146,10 @@ def test_refused_key_refuses_every_signature_and_is_remembered() -> None:
         b.close()
 
 
-def test_eviction_inside_a_batch_keeps_verdicts() -> None:
-    """More keys in one batch than the table cache holds: tables in use stay alive."""
+def test_more_keys_than_tables_and_eviction_during_a_batch_keep_verdicts() -> None:
+    """A batch with more distinct keys than the table cache holds checks the rarest with libsodium;
+    a table evicted by another batch while an earlier one still uses it stays alive; a batch whose
+    waiter is dropped unread finishes without touching freed tables."""
     b = KeyedBackend(workers=2, max_keys=2)
     try:
         rnd = random.Random(9)
@@ -160,6 +162,15 @@ def test_eviction_inside_a_batch_keeps_verdicts() -> None:
             got = _check(b, msgs, sigs, pks)
             assert got.count(False) == 1 and not got[3]
         assert len(b._tables) == 2
+        big = [rnd.randbytes(47) for _ in range(3000)]
+        big_sigs = [keys[0].sign(m).signature for m in big]
+        dropped = b.start_batch(big, big_sigs, [pks[0]] * len(big))
+        del dropped  # never read: its threads must still hold the table they use
+        first = b.start_batch(big, big_sigs, [pks[0]] * len(big))
+        for k in (1, 2, 3):  # evict key 0's table while both batches still run
+            assert _check(b, msgs[k::7], sigs[k::7], pks[k::7]) == _sodium(msgs[k::7], sigs[k::7], pks[k::7])
+        assert pks[0] not in b._tables
+        assert bool(first().all())
     finally:
         b.close()
 
@@ -356,3 +367,4 @@ def test_without_a_compiler_nodes_and_clients_fall_back_to_libsodium(monkeypatch
         chosen = client_mod.shared_verifier()
         assert isinstance(chosen, CpuBackend)
         chosen.close()
+
