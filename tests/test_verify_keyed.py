@@ -16,6 +16,7 @@ import random
 import shutil
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import nacl.signing
@@ -368,3 +369,38 @@ def test_without_a_compiler_nodes_and_clients_fall_back_to_libsodium(monkeypatch
         assert isinstance(chosen, CpuBackend)
         chosen.close()
 
+
+def test_every_cpu_verifier_passes_the_rule_probe_and_a_stray_one_is_refused(home: Home) -> None:
+    """The start-up probe (ledger.verify.probe) passes for libsodium, keyed and the kernel's CPU
+    build, and refuses verifiers that accept everything, refuse everything, or accept the cofactored
+    equation (simulated by flipping the probe's mixed-order verdict)."""
+    import numpy as np
+
+    from ledger.gpu.kernel_backend import KernelCpuBackend
+    from ledger.verify.probe import PROBES, RuleMismatch, probe
+
+    for backend in (CpuBackend(), KeyedBackend(), KernelCpuBackend()):
+        probe(backend.name, backend.verify_batch)
+        backend.close()
+
+    def cofactored(msgs: Sequence[bytes], sigs: Sequence[bytes], pks: Sequence[bytes]) -> np.ndarray:
+        out = np.array([verify_one(m, s, p) for m, s, p in zip(msgs, sigs, pks, strict=True)])
+        out[[i for i, p in enumerate(PROBES) if "cofactored" in p[0]]] = True
+        return out
+
+    with pytest.raises(RuleMismatch, match="mixed-order key, cofactored equation only"):
+        probe("cofactored", cofactored)
+
+    def malleable(msgs: Sequence[bytes], sigs: Sequence[bytes], pks: Sequence[bytes]) -> np.ndarray:
+        out = np.array([verify_one(m, s, p) for m, s, p in zip(msgs, sigs, pks, strict=True)])
+        out[[i for i, p in enumerate(PROBES) if p[0] == "S + L"]] = True
+        return out
+
+    with pytest.raises(RuleMismatch, match="malleable accepts the probe 'S \\+ L'"):
+        probe("malleable", malleable)
+    with pytest.raises(RuleMismatch, match="lenient accepts the probe 'mixed-order key"):
+        probe("lenient", lambda m, s, p: np.ones(len(m), dtype=bool))
+    with pytest.raises(RuleMismatch, match="refuses the probe 'RFC 8032 TEST 1"):
+        probe("strict", lambda m, s, p: np.zeros(len(m), dtype=bool))
+    node = open_node(home, verify_backend="keyed")  # nodes probe their backend when they open
+    node.close()

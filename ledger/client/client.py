@@ -27,6 +27,7 @@ from ledger.service.status import RETRY_HINT_KEY
 from ledger.v1 import ledger_pb2, ledger_pb2_grpc, records_pb2
 from ledger.verify import BoolMask, CpuBackend
 from ledger.verify.keyed import KeyedBackend
+from ledger.verify.probe import probe
 
 
 class VerificationError(Exception):
@@ -77,7 +78,8 @@ def shared_verifier() -> CpuBackend | KeyedBackend:
     The keyed verifier (``KeyedBackend``: a table per bank key, a third of libsodium's time per
     check) where its library builds; else libsodium on helper processes, one per core, started
     on the first large batch (they verify while the calling thread checks proofs, where threads
-    calling libsodium per signature would wait for its GIL).
+    calling libsodium per signature would wait for its GIL). Either is first probed against the
+    signature rule (ledger.verify.probe); RuleMismatch if it strays from it.
     """
     global _shared
     with _shared_lock:
@@ -85,10 +87,16 @@ def shared_verifier() -> CpuBackend | KeyedBackend:
             want = os.environ.get(VERIFIER_ENV, "auto")
             if want not in ("auto", "libsodium"):
                 raise ValueError(f"{VERIFIER_ENV}: expected auto or libsodium, got {want!r}")
-            if want == "auto" and KeyedBackend.available():
-                _shared = KeyedBackend()
-            else:
-                _shared = CpuBackend(helper_min=CLIENT_HELPER_MIN)
+            chosen: CpuBackend | KeyedBackend = (
+                KeyedBackend() if want == "auto" and KeyedBackend.available()
+                else CpuBackend(helper_min=CLIENT_HELPER_MIN)
+            )
+            try:
+                probe(chosen.name, chosen.verify_batch)  # RuleMismatch: never verify off the rule
+            except Exception:
+                chosen.close()
+                raise
+            _shared = chosen
             atexit.register(_shared.close)
         return _shared
 

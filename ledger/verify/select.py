@@ -8,12 +8,25 @@ import os
 from ledger.verify.base import VerifyBackend
 from ledger.verify.cpu import CpuBackend
 from ledger.verify.keyed import KeyedBackend
+from ledger.verify.probe import probe
 
 log = logging.getLogger(__name__)
 BACKENDS = ("auto", "cpu", "keyed", "gpu")
 
 
 def make_backend(name: str, *, workers: int | None = None) -> VerifyBackend:
+    """``_make``, then the rule probe (ledger.verify.probe): a backend that judges a probe against
+    the signature rule is closed and RuleMismatch (a RuntimeError) raised."""
+    backend = _make(name, workers)
+    try:
+        probe(backend.name, backend.verify_batch)
+    except Exception:
+        backend.close()
+        raise
+    return backend
+
+
+def _make(name: str, workers: int | None) -> VerifyBackend:
     """Build the named backend: ``cpu`` (libsodium, the reference), ``keyed`` (native, a table per
     key; ledger.verify.keyed), ``gpu`` (CuPy kernels, libsodium as fallback), or ``auto``: gpu when
     cupy imports and a device is present, else cpu. All give libsodium's verdicts.
