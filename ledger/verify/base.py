@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from typing import Protocol
 
 import numpy as np
@@ -47,3 +48,14 @@ def sha256_each(payloads: Sequence[bytes]) -> list[bytes]:
     """SHA-256 of each payload, in order: ``hash_batch`` for the CPU backends."""
     sha = hashlib.sha256
     return [sha(p).digest() for p in payloads]
+
+
+def waiter(futures: Sequence[Future[None]], out: BoolMask) -> Callable[[], BoolMask]:
+    """A ``start_batch`` result: waits for ``futures`` (re-raising the first error), then returns ``out``."""
+
+    def wait() -> BoolMask:
+        for f in futures:
+            f.result()
+        return out
+
+    return wait

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 from nacl._sodium import ffi, lib
 
-from ledger.verify.base import BoolMask, sha256_each
+from ledger.verify.base import BoolMask, sha256_each, waiter
 from ledger.verify_helper import HEAD
 
 _MIN_CHUNK = 16  # below this a thread hand-off costs more than it saves (~40 us per signature)
@@ -289,13 +289,7 @@ class CpuBackend:
                 self._pool.submit(_verify_range, out, lo, min(n, lo + step), messages, signatures, public_keys)
                 for lo in range(0, n, step)
             ]
-
-        def wait() -> BoolMask:
-            for f in futs:
-                f.result()
-            return out
-
-        return wait
+        return waiter(futs, out)
 
     def hash_batch(self, payloads: Sequence[bytes]) -> list[bytes]:
         return sha256_each(payloads)

@@ -26,7 +26,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 
 from ledger.gpu import cpu_build
-from ledger.verify.base import BoolMask, sha256_each
+from ledger.verify.base import BoolMask, sha256_each, waiter
 from ledger.verify.cpu import verify_one
 
 log = logging.getLogger(__name__)
@@ -169,13 +169,7 @@ class KeyedBackend:
             futs.append(self._pool.submit(self._run_libsodium, out, rest, messages, signatures, pks))
         if mine is not None:
             self._run(out, mine, messages, signatures, pks, tables)
-
-        def wait() -> BoolMask:
-            for f in futs:
-                f.result()
-            return out
-
-        return wait
+        return waiter(futs, out)
 
     def hash_batch(self, payloads: Sequence[bytes]) -> list[bytes]:
         return sha256_each(payloads)
