@@ -62,7 +62,7 @@ print(json.dumps({"accepted": ok, "refused": bad, "seconds": dt,
 """
 
 
-def libsodium_rate(n: int = 40_000, keyed: bool = False) -> float:
+def verify_rate(n: int = 40_000, keyed: bool = False) -> float:
     """Signatures/s of the CPU backend (libsodium on all cores), or with ``keyed`` of the keyed
     verifier on all cores, on 47-byte messages."""
     import nacl.signing
@@ -111,8 +111,8 @@ def main() -> None:
         from ledger.verify.keyed import KeyedBackend
 
         has_keyed = KeyedBackend.available()
-        before = libsodium_rate()
-        keyed_before = libsodium_rate(keyed=True) if has_keyed else 0.0
+        before = verify_rate()
+        keyed_before = verify_rate(keyed=True) if has_keyed else 0.0
         node = NodeProcess(cfg)
         try:
             out = subprocess.run(
@@ -122,8 +122,8 @@ def main() -> None:
             ).stdout
         finally:
             code = node.stop()
-        after = libsodium_rate()
-        keyed_after = libsodium_rate(keyed=True) if has_keyed else 0.0
+        after = verify_rate()
+        keyed_after = verify_rate(keyed=True) if has_keyed else 0.0
         res = json.loads(out.strip().splitlines()[-1])
     limit = (before + after) / 2
     keyed_limit = (keyed_before + keyed_after) / 2

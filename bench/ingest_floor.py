@@ -7,7 +7,7 @@ machine where everything shares the cores, a record costs its verification plus 
 
 This script measures, in one run and on the same workload as bench/ingest.py:
 
-* ``verify_core_us``: libsodium on all cores (bench/ingest.py's ``libsodium_rate``), per signature;
+* ``verify_core_us``: libsodium on all cores (bench/ingest.py's ``verify_rate``), per signature;
 * ``transport_core_us``: a bare gRPC server process with the node's stream shape and conversions
   (``convert.submitted`` in, ``convert.results_pb`` out, one receipt per record), streamed to by
   bench/ingest.py's own client; CPU of both processes while streaming, per record;
@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ingest import CLIENT, libsodium_rate
+from ingest import CLIENT, verify_rate
 
 from ledger.v1 import records_pb2
 
@@ -161,7 +161,7 @@ def main() -> None:
         workload = write_workload(home, args.records, args.months)
         records = read_workload(workload)
         n = len(records)
-        limit = libsodium_rate()
+        limit = verify_rate()
         server_cpu, client_cpu, grpc_wall = transport_floor(workload, n, args.batch, args.window)
         store_cpu, store_wall = store_floor(records, args.batch)
     us = 1e6 / n
